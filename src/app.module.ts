@@ -1,0 +1,41 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { EventEmitterModule } from '@nestjs/event-emitter';
+import { LoggerModule } from 'nestjs-pino';
+import type { AppConfig } from './config/app-config.js';
+import { AdminModule } from './platform/admin/admin.module.js';
+import { InboxModule } from './platform/inbox/inbox.module.js';
+import { ObservabilityModule } from './platform/observability/observability.module.js';
+import { WebhooksModule } from './platform/webhooks/webhooks.module.js';
+
+/** The whole service, built from a configuration that has already been validated. */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
+        LoggerModule.forRoot({
+          pinoHttp: {
+            level: config.log.level,
+            // Webhook and health traffic is counted by metrics; logging every 200 would cost
+            // more than the request itself. Failures are logged.
+            customLogLevel: (_req, res, error) =>
+              error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
+            redact: [
+              'req.headers.authorization',
+              'req.headers["x-whippy-signature"]',
+              'req.headers["webhook-signature"]',
+            ],
+          },
+        }),
+        EventEmitterModule.forRoot(),
+        InboxModule,
+        WebhooksModule,
+        AdminModule,
+        ObservabilityModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+
+export interface EventsTable {
+  id: string;
+  source: string;
+  request_id: string;
+  type: string;
+  status: string;
+  raw_body: Buffer;
+  headers: string;
+  verification: string;
+  errors: string | null;
+  received_at: string;
+  updated_at: string;
+}
+
+export interface Database {
+  events: EventsTable;
+}
+
+export type Dialect = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  /** Where the data lives, for logs: a file path or the database URL without its password. */
+  location: string;
+}
+
+/** Opens the embedded SQLite file in dataDir, or PostgreSQL when a database URL is given. */
+export function openStore(options: { dataDir: string; databaseUrl?: string }): Store {
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+    // An idle client losing its server must not crash the process; the next query reports it.
+    pool.on('error', () => undefined);
+    const url = new URL(options.databaseUrl);
+    url.password = url.password ? '***' : '';
+    return {
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      dialect: 'postgres',
+      location: url.toString(),
+    };
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const file = resolve(options.dataDir, 'switchyard.db');
+  const database = new SQLite(file);
+  // WAL lets readers run beside the writer; FULL fsyncs every commit, so an acknowledged
+  // event survives a power cut, not only a process crash.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('busy_timeout = 5000');
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    dialect: 'sqlite',
+    location: file,
+  };
+}

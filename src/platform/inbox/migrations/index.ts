@@ -1,0 +1,35 @@
+import { Kysely, Migration, MigrationProvider, Migrator } from 'kysely';
+import type { Database, Dialect } from '../database.js';
+import * as m0001 from './0001-events.js';
+
+export interface MigrationContext {
+  dialect: Dialect;
+}
+
+type Step = { up(db: Kysely<unknown>, context: MigrationContext): Promise<void> };
+
+/** One ordered list for both dialects; a step asks the context where a type name differs. */
+const STEPS: Record<string, Step> = {
+  '0001-events': m0001,
+};
+
+class CodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly context: MigrationContext) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return Object.fromEntries(
+      Object.entries(STEPS).map(([name, step]) => [
+        name,
+        { up: (db: Kysely<unknown>) => step.up(db, this.context) },
+      ]),
+    );
+  }
+}
+
+/** Brings the schema to the latest version; returns the names of the steps applied now. */
+export async function migrateToLatest(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new CodeMigrationProvider({ dialect }) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

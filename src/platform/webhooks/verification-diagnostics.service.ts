@@ -1,0 +1,153 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { monotonicFactory } from 'ulid';
+import type { AppConfig } from '../../config/app-config.js';
+import { hmac, matchKey, Rejected, StandardWebhooksScheme, WhippyScheme } from './schemes/index.js';
+import { Source, SourceRegistry } from './sources.service.js';
+
+/** What is kept of a request that failed verification: never a key, never the body. */
+export interface VerificationFailure {
+  id: string;
+  source: string;
+  at: string;
+  scheme: string;
+  reason: Rejected['reason'];
+  detail: string;
+  /** What to check first, in words. */
+  hint: string;
+  /** Other keys, sources, schemes or signed forms that would have matched. */
+  alternatives: string[];
+  headerNames: string[];
+  keysTried: number;
+  signaturesPresented?: number;
+  matchedKeyIndex?: number;
+  /** Receiver's clock minus the request's timestamp, in seconds. */
+  timestampSkewSeconds?: number;
+  bodyBytes: number;
+  remoteAddress?: string;
+  userAgent?: string;
+}
+
+const HINTS: Record<Rejected['reason'], (source: Source) => string> = {
+  missing_header: (s) =>
+    `the request has no signature header for the ${s.config.scheme} scheme; check that the sender is Whippy and that sources.${s.config.name}.scheme is right`,
+  malformed_header: (s) =>
+    `the signature header is not in the ${s.config.scheme} format; check sources.${s.config.name}.scheme`,
+  no_matching_signature: (s) =>
+    `no key of the ring produced this signature: check that ${s.config.name === 'whippy' ? 'WHIPPY_SIGNING_KEYS' : `sources.${s.config.name}.keys`} holds the API key selected for the Whippy developer application (Developers → Webhooks → the application's key)`,
+  timestamp_out_of_tolerance: (s) =>
+    `the signature is right but the timestamp is outside ±${s.config.toleranceSeconds} s: check this machine's clock (NTP), or whether the request was replayed; sources.${s.config.name}.toleranceSeconds sets the window`,
+};
+
+/**
+ * Keeps the latest verification failures in memory (no store write: a flood of forged
+ * requests costs no disk) and works out what would have matched instead.
+ */
+@Injectable()
+export class VerificationDiagnostics {
+  private readonly logger = new Logger('SignatureGuard');
+  private readonly nextId = monotonicFactory();
+  private readonly failures: VerificationFailure[] = [];
+  private readonly max: number;
+
+  constructor(
+    config: ConfigService<AppConfig, true>,
+    private readonly sources: SourceRegistry,
+  ) {
+    this.max = config.get('diagnostics', { infer: true }).maxFailures;
+  }
+
+  record(
+    source: Source,
+    rejected: Rejected,
+    request: { headers: IncomingHttpHeaders; body: Buffer; remoteAddress?: string },
+    nowSeconds: number,
+  ): VerificationFailure {
+    const failure: VerificationFailure = {
+      id: this.nextId(),
+      source: source.config.name,
+      at: new Date(nowSeconds * 1000).toISOString(),
+      scheme: rejected.scheme,
+      reason: rejected.reason,
+      detail: rejected.detail,
+      hint: HINTS[rejected.reason](source),
+      alternatives: this.alternatives(source, request.headers, request.body),
+      headerNames: Object.keys(request.headers).sort(),
+      keysTried: source.keys.length,
+      signaturesPresented: rejected.signaturesPresented,
+      matchedKeyIndex: rejected.keyIndex,
+      timestampSkewSeconds: rejected.timestamp === undefined ? undefined : nowSeconds - rejected.timestamp,
+      bodyBytes: request.body.length,
+      remoteAddress: request.remoteAddress,
+      userAgent:
+        typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : undefined,
+    };
+    this.logger.warn(
+      `401 on /webhooks/${failure.source}: ${failure.reason} (${failure.detail})` +
+        (failure.alternatives.length ? `; ${failure.alternatives.join('; ')}` : ''),
+    );
+    if (this.max > 0) {
+      this.failures.push(failure);
+      if (this.failures.length > this.max) this.failures.shift();
+    }
+    return failure;
+  }
+
+  /** Newest first. */
+  list(filter: { source?: string; limit: number }): VerificationFailure[] {
+    const out: VerificationFailure[] = [];
+    for (let i = this.failures.length - 1; i >= 0 && out.length < filter.limit; i--) {
+      if (!filter.source || this.failures[i].source === filter.source) out.push(this.failures[i]);
+    }
+    return out;
+  }
+
+  /** Only runs on failures, so the cost is paid by the request that failed. */
+  private alternatives(source: Source, headers: IncomingHttpHeaders, body: Buffer): string[] {
+    const found: string[] = [];
+    for (const other of this.sources.all()) {
+      if (other === source) continue;
+      const result = other.scheme.verify(headers, body, other.keys, 0, 0);
+      if (result.ok) {
+        found.push(
+          `the signature matches key #${result.keyIndex} of source '${other.config.name}': is the endpoint URL /webhooks/${other.config.name}?`,
+        );
+      }
+    }
+    for (const scheme of [new WhippyScheme(), new StandardWebhooksScheme()]) {
+      if (scheme.name === source.scheme.name) continue;
+      const keys = source.config.keys.map((key) => scheme.keyBytes(key));
+      const result = scheme.verify(headers, body, keys, 0, 0);
+      if (result.ok) {
+        found.push(
+          `the request is signed with the ${scheme.name} scheme and key #${result.keyIndex}: set sources.${source.config.name}.scheme to ${scheme.name}`,
+        );
+      }
+    }
+    const presented = signaturesIn(headers);
+    for (const algorithm of ['sha256', 'sha512']) {
+      const keyIndex = matchKey(presented, source.keys, (key) => hmac(algorithm, key, body));
+      if (keyIndex >= 0) {
+        found.push(
+          `the signature is HMAC-${algorithm.toUpperCase()} of the body alone with key #${keyIndex} (no timestamp): use scheme hmac with template {body}`,
+        );
+      }
+    }
+    return found;
+  }
+}
+
+/** Every base64 or hex token in headers whose name mentions a signature. */
+function signaturesIn(headers: IncomingHttpHeaders): Buffer[] {
+  const out: Buffer[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (!name.includes('signature') || value === undefined) continue;
+    for (const token of String(value).split(/[\s,;=]+/)) {
+      if (/^[0-9a-fA-F]{64}$|^[0-9a-fA-F]{128}$/.test(token)) out.push(Buffer.from(token, 'hex'));
+      else if (token.length >= 40 && /^[A-Za-z0-9+/_-]+={0,2}$/.test(token))
+        out.push(Buffer.from(token, 'base64'));
+    }
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+import {
+  BadRequestException,
+  Controller,
+  HttpCode,
+  Post,
+  Req,
+  Res,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { Inbox, StoreUnavailableError } from '../inbox/inbox.service.js';
+import { isKnownEventType } from '../events/event-types.js';
+import { parseEnvelope } from './envelope.js';
+import { SignatureGuard } from './signature.guard.js';
+import type { WebhookRequest } from './webhook-request.js';
+
+/** Seconds Whippy is asked to wait before retrying when the store cannot commit. */
+const RETRY_AFTER_SECONDS = 5;
+
+@Controller('webhooks')
+export class WebhooksController {
+  constructor(private readonly inbox: Inbox) {}
+
+  /** Answers only after the event is committed; a duplicate is acknowledged, not stored again. */
+  @Post(':source')
+  @HttpCode(200)
+  @UseGuards(SignatureGuard)
+  async receive(@Req() req: WebhookRequest, @Res({ passthrough: true }) res: Response) {
+    const source = req.source!;
+    const verification = req.verification!;
+    const body = req.rawBody!;
+    const check = parseEnvelope(body);
+    if (!check.ok) throw new BadRequestException({ error: 'invalid_payload', message: check.message });
+    const { envelope } = check;
+
+    const headers: Record<string, string> = {};
+    for (const name of source.keptHeaders) {
+      const value = req.headers[name];
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const status =
+      source.config.mode === 'paused' ? 'held' : isKnownEventType(envelope.event) ? 'received' : 'unknown';
+    try {
+      const { id, duplicate } = await this.inbox.record({
+        source: source.config.name,
+        requestId: verification.messageId ?? envelope.request_id,
+        type: envelope.event,
+        status,
+        rawBody: body,
+        headers,
+        verification: {
+          scheme: verification.scheme,
+          keyIndex: verification.keyIndex,
+          timestamp: verification.timestamp,
+        },
+      });
+      return { received: true, id, duplicate };
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+      throw new ServiceUnavailableException({
+        error: 'store_unavailable',
+        message: 'the event was not stored; retry later',
+      });
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { InboxModule } from '../inbox/inbox.module.js';
+import { RawBodyMiddleware } from './raw-body.middleware.js';
+import { SignatureGuard } from './signature.guard.js';
+import { SourceRegistry } from './sources.service.js';
+import { VerificationDiagnostics } from './verification-diagnostics.service.js';
+import { WebhooksController } from './webhooks.controller.js';
+
+/** `POST /webhooks/:source`: raw bytes, signature guard, envelope check, inbox. */
+@Module({
+  imports: [InboxModule],
+  controllers: [WebhooksController],
+  providers: [SourceRegistry, SignatureGuard, VerificationDiagnostics],
+  exports: [SourceRegistry, VerificationDiagnostics],
+})
+export class WebhooksModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RawBodyMiddleware).forRoutes({ path: 'webhooks/:source', method: RequestMethod.POST });
+  }
+}

@@ -27,9 +27,13 @@ import { migrateToLatest } from './migrations/index.js';
   exports: [Inbox, STORE],
 })
 export class InboxModule implements OnApplicationShutdown {
-  constructor(@Inject(STORE) private readonly store: Store) {}
+  constructor(
+    @Inject(STORE) private readonly store: Store,
+    private readonly inbox: Inbox,
+  ) {}
 
   async onApplicationShutdown(): Promise<void> {
+    await this.inbox.drain();
     await this.store.db.destroy();
   }
 }

@@ -196,6 +196,13 @@ export class Inbox {
     };
   }
 
+  /** Resolves once every event handed to record() has been committed or refused. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.flushing || this.scheduled) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
   /** Throws when the store cannot answer; used by the readiness check. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.store.db);

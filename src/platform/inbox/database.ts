@@ -29,6 +29,8 @@ export interface Store {
   dialect: Dialect;
   /** Where the data lives, for logs: a file path or the database URL without its password. */
   location: string;
+  /** The SQLite file, for the writer thread's own connection. */
+  file?: string;
 }
 
 /** Opens the embedded SQLite file in dataDir, or PostgreSQL when a database URL is given. */
@@ -57,5 +59,6 @@ export function openStore(options: { dataDir: string; databaseUrl?: string }): S
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
     dialect: 'sqlite',
     location: file,
+    file,
   };
 }

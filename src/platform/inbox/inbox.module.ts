@@ -3,7 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
 import { openStore, Store } from './database.js';
 import { Inbox } from './inbox.service.js';
-import { STORE } from './inbox.tokens.js';
+import { EventWriter, KyselyEventWriter } from './event-writer.js';
+import { EVENT_WRITER, STORE } from './inbox.tokens.js';
+import { SqliteWorkerWriter } from './sqlite-worker.writer.js';
 import { migrateToLatest } from './migrations/index.js';
 
 /** The durable store of received events; migrations run when it opens. */
@@ -22,6 +24,12 @@ import { migrateToLatest } from './migrations/index.js';
         return store;
       },
     },
+    {
+      provide: EVENT_WRITER,
+      inject: [STORE],
+      useFactory: (store: Store): EventWriter =>
+        store.file ? new SqliteWorkerWriter(store.db, store.file) : new KyselyEventWriter(store.db),
+    },
     Inbox,
   ],
   exports: [Inbox, STORE],
@@ -30,10 +38,12 @@ export class InboxModule implements OnApplicationShutdown {
   constructor(
     @Inject(STORE) private readonly store: Store,
     private readonly inbox: Inbox,
+    @Inject(EVENT_WRITER) private readonly writer: EventWriter,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.inbox.drain();
+    await this.writer.close();
     await this.store.db.destroy();
   }
 }

@@ -2,7 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { sql } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import type { EventsTable, Store } from './database.js';
-import { STORE } from './inbox.tokens.js';
+import type { EventWriter, Recorded } from './event-writer.js';
+import { EVENT_WRITER, STORE } from './inbox.tokens.js';
 
 /** `received` until classified; `unknown` when the catalog lacks the type; `held` while paused. */
 export type EventStatus = 'received' | 'routed' | 'unrouted' | 'unknown' | 'invalid' | 'held';
@@ -18,10 +19,7 @@ export interface NewEvent {
   verification: Record<string, unknown>;
 }
 
-export interface Recorded {
-  id: string;
-  duplicate: boolean;
-}
+export type { Recorded };
 
 export interface StoredEventSummary {
   id: string;
@@ -81,7 +79,10 @@ export class Inbox {
   private scheduled = false;
   private flushing = false;
 
-  constructor(@Inject(STORE) private readonly store: Store) {}
+  constructor(
+    @Inject(STORE) private readonly store: Store,
+    @Inject(EVENT_WRITER) private readonly writer: EventWriter,
+  ) {}
 
   record(event: NewEvent): Promise<Recorded> {
     const now = new Date().toISOString();
@@ -116,7 +117,7 @@ export class Inbox {
     this.flushing = true;
     const batch = this.queue.splice(0, MAX_BATCH);
     try {
-      const results = await this.commit(batch.map((p) => p.row));
+      const results = await this.writer.write(batch.map((p) => p.row));
       batch.forEach((pending, i) => pending.resolve(results[i]));
     } catch (error) {
       this.logger.error(`commit of ${batch.length} event(s) failed: ${(error as Error).message}`);
@@ -126,34 +127,6 @@ export class Inbox {
       this.flushing = false;
       if (this.queue.length > 0) this.schedule();
     }
-  }
-
-  private async commit(rows: EventsTable[]): Promise<Recorded[]> {
-    const { db } = this.store;
-    const inserted = await db
-      .insertInto('events')
-      .values(rows)
-      .onConflict((oc) => oc.columns(['source', 'request_id']).doNothing())
-      .returning('id')
-      .execute();
-    const insertedIds = new Set(inserted.map((r) => r.id));
-    const firstIds = new Map<string, string>();
-    const missing = rows.filter((row) => !insertedIds.has(row.id));
-    for (const source of new Set(missing.map((row) => row.source))) {
-      const requestIds = missing.filter((row) => row.source === source).map((row) => row.request_id);
-      const existing = await db
-        .selectFrom('events')
-        .select(['id', 'request_id'])
-        .where('source', '=', source)
-        .where('request_id', 'in', requestIds)
-        .execute();
-      for (const row of existing) firstIds.set(`${source}\n${row.request_id}`, row.id);
-    }
-    return rows.map((row) =>
-      insertedIds.has(row.id)
-        ? { id: row.id, duplicate: false }
-        : { id: firstIds.get(`${row.source}\n${row.request_id}`)!, duplicate: true },
-    );
   }
 
   async list(query: EventQuery): Promise<StoredEventSummary[]> {

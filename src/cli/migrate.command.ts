@@ -11,14 +11,16 @@ import { CliError, describeError } from './cli.error.js';
 })
 export class MigrateCommand extends CommandRunner {
   async run(): Promise<void> {
-    const config = loadConfig();
+    const config = loadConfig({ requireSigningKeys: false });
     const store = openStore(config.store);
     try {
       let applied: string[];
       try {
         applied = await migrateToLatest(store.db, store.dialect);
       } catch (error) {
-        throw new CliError(`migrating the ${store.dialect} store at ${store.location} failed: ${describeError(error)}`);
+        throw new CliError(
+          `migrating the ${store.dialect} store at ${store.location} failed: ${describeError(error)}`,
+        );
       }
       const where = `${store.dialect} store at ${store.location}`;
       if (applied.length === 0) {

@@ -11,6 +11,11 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Folder holding default.yaml and <APP_ENV>.yaml; defaults to CONFIG_DIR or ./config. */
   configDir?: string;
+  /**
+   * false for commands that never verify a request (`migrate`): a missing signing key is
+   * then not an error. @default true
+   */
+  requireSigningKeys?: boolean;
 }
 
 type Tree = Record<string, unknown>;
@@ -35,7 +40,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   if (issues.length) throw new ConfigError(appEnv, issues);
 
   applyEnvironment(tree, env);
-  const config = validateConfig(tree, appEnv);
+  const config = validateConfig(tree, appEnv, { requireSigningKeys: options.requireSigningKeys ?? true });
   ensureDevelopmentKeys(config);
   return config;
 }

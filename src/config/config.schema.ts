@@ -81,7 +81,11 @@ const describe = (value: unknown): string =>
         : JSON.stringify(value);
 
 /** Turns the merged tree into a typed AppConfig, or throws a ConfigError naming each bad path. */
-export function validateConfig(tree: Tree, appEnv: string): AppConfig {
+export function validateConfig(
+  tree: Tree,
+  appEnv: string,
+  options: { requireSigningKeys: boolean } = { requireSigningKeys: true },
+): AppConfig {
   const r = new Reader();
   const development = appEnv === 'development';
   r.section(tree, '(top level)', SECTIONS);
@@ -103,7 +107,7 @@ export function validateConfig(tree: Tree, appEnv: string): AppConfig {
   const sourcesTree = r.section(tree.sources, 'sources', Object.keys(tree.sources ?? {}));
   const sources: Record<string, SourceConfig> = {};
   for (const [name, value] of Object.entries(sourcesTree)) {
-    const source = readSource(r, name, value, development);
+    const source = readSource(r, name, value, development || !options.requireSigningKeys);
     if (source) sources[name] = source;
   }
   if (Object.keys(sources).length === 0 && r.issues.length === 0) {
@@ -129,7 +133,12 @@ export function validateConfig(tree: Tree, appEnv: string): AppConfig {
   return config;
 }
 
-function readSource(r: Reader, name: string, value: unknown, development: boolean): SourceConfig | undefined {
+function readSource(
+  r: Reader,
+  name: string,
+  value: unknown,
+  keysOptional: boolean,
+): SourceConfig | undefined {
   const path = `sources.${name}`;
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) {
     r.problem(path, 'a source name may hold lower-case letters, digits, - and _ (it is part of the URL)');
@@ -138,7 +147,7 @@ function readSource(r: Reader, name: string, value: unknown, development: boolea
   const scheme = r.choice(tree.scheme, `${path}.scheme`, SCHEMES, 'whippy');
   const mode = r.choice(tree.mode, `${path}.mode`, MODES, 'active');
   const keys = readKeys(r, tree.keys, `${path}.keys`);
-  if (keys.length === 0 && !development && mode !== 'disabled') {
+  if (keys.length === 0 && !keysOptional && mode !== 'disabled') {
     const variable = name === 'whippy' ? 'WHIPPY_SIGNING_KEYS' : undefined;
     r.problem(
       `${path}.keys`,

@@ -56,12 +56,12 @@ describe('admin read API', () => {
       const seen: string[] = [];
       let cursor: string | null = '';
       do {
-        const res = await t
-          .admin(`/admin/api/events?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
-          .expect(200);
-        expect(res.body.items.length).toBeLessThanOrEqual(2);
-        seen.push(...res.body.items.map((e: { id: string }) => e.id));
-        cursor = res.body.nextCursor;
+        const path: string = `/admin/api/events?limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+        const page: { items: { id: string }[]; nextCursor: string | null } = (await t.admin(path).expect(200))
+          .body;
+        expect(page.items.length).toBeLessThanOrEqual(2);
+        seen.push(...page.items.map((e) => e.id));
+        cursor = page.nextCursor;
       } while (cursor);
       expect(seen).toEqual([...ids].reverse());
     });

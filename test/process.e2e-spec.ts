@@ -20,7 +20,7 @@ async function send(url: string, key: string): Promise<{ status: number; body: {
     headers: { 'content-type': 'application/json', 'x-whippy-signature': whippySignature(key, body).header },
     body,
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as { id?: string } };
 }
 
 describe('the service process', () => {

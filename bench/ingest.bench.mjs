@@ -1,0 +1,555 @@
+// Ingest benchmark: signed Whippy webhooks against two hand-written baselines and Switchyard.
+//
+//   node bench/ingest.bench.mjs                 (npm run bench builds first, then runs this)
+//
+// Env:
+//   BENCH_TARGETS        comma list, subset of: baseline-http,baseline-express-sqlite,switchyard (default all)
+//   BENCH_DURATION       measured seconds per target (default 10)
+//   BENCH_WARMUP         warm-up seconds per target, not counted (default 2; 0 disables)
+//   BENCH_CONNECTIONS    concurrent connections (default 50)
+//   BENCH_READY_TIMEOUT  seconds to wait for GET /health/ready (default 30)
+//
+// Every target is its own child process on 127.0.0.1 with a fresh temp DATA_DIR, started, warmed
+// up, measured and stopped in turn. Exit code: 0 when every target ran cleanly (goals missed or
+// not — this is a measurement); 1 when a target failed to start, died, answered non-2xx, had
+// connection errors or acknowledged with an unexpected body; 2 on bad configuration.
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { signatureHeader } from './whippy-signature.mjs';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH_DIR);
+const HOST = '127.0.0.1';
+const WEBHOOK_PATH = '/webhooks/whippy';
+const READY_PATH = '/health/ready';
+const FIXTURE = join(ROOT, 'fixtures', 'whippy', 'message.created.json');
+
+const GOAL_RATIO_VS_EXPRESS_SQLITE = 1.0;
+const GOAL_P99_MS = 50;
+const STOP_GRACE_MS = 5000;
+
+const TARGETS = {
+  'baseline-http': { script: join(BENCH_DIR, 'baseline-http.mjs'), ipc: true },
+  'baseline-express-sqlite': { script: join(BENCH_DIR, 'baseline-express-sqlite.mjs'), ipc: true },
+  // No IPC channel for the real service: it must run exactly as it would in production.
+  switchyard: {
+    script: join(ROOT, 'dist', 'main.js'),
+    ipc: false,
+    env: { APP_ENV: 'production', ADMIN_TOKEN: `bench-admin-${randomUUID()}`, LOG_LEVEL: 'warn' },
+    missingHint: 'build it first (npm run build, or npm run bench which builds if needed)',
+  },
+};
+
+// A realistic inbound SMS, used when the shared fixture is not there.
+const INLINE_MESSAGE = {
+  id: '0b6f3a52-9c1e-4d7a-8f25-3e4c9a1d7b60',
+  to: '+13105550142',
+  from: '+14155550187',
+  body: "Hi, this is Dana. Can we move Thursday's appointment to 3:30pm? Also, do I need to bring the paperwork from last time? Thanks!",
+  direction: 'INBOUND',
+  type: 'sms',
+  delivery_status: 'delivered',
+  contact_id: 'c7d2e9f4-1a3b-4c5d-8e6f-7a8b9c0d1e2f',
+  conversation_id: '5e1a9b3c-7d2f-4e8a-9c6b-1f0d3a2e4b5c',
+  channel_id: '9a4c2e6f-8b1d-4f3a-a5c7-2d6e8f0b1a3c',
+  attachments: [],
+  created_at: '2025-06-12T17:42:08.311Z',
+  updated_at: '2025-06-12T17:42:08.934Z',
+};
+
+// ---------------------------------------------------------------- configuration
+
+function numberFromEnv(name, fallback, { min, integer = false }) {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    configError(`${name}=${raw} is not a valid ${integer ? 'integer' : 'number'} >= ${min}`);
+  }
+  return value;
+}
+
+function configError(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+const DURATION_S = numberFromEnv('BENCH_DURATION', 10, { min: 1 });
+const WARMUP_S = numberFromEnv('BENCH_WARMUP', 2, { min: 0 });
+const CONNECTIONS = numberFromEnv('BENCH_CONNECTIONS', 50, { min: 1, integer: true });
+const READY_TIMEOUT_MS = numberFromEnv('BENCH_READY_TIMEOUT', 30, { min: 1 }) * 1000;
+
+const selectedTargets = (() => {
+  const raw = process.env.BENCH_TARGETS?.trim();
+  if (!raw) return Object.keys(TARGETS);
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = names.filter((n) => !(n in TARGETS));
+  if (unknown.length) {
+    configError(`unknown BENCH_TARGETS ${unknown.join(', ')} (known: ${Object.keys(TARGETS).join(', ')})`);
+  }
+  // Always run in the canonical order so runs are comparable.
+  return Object.keys(TARGETS).filter((n) => names.includes(n));
+})();
+
+// ---------------------------------------------------------------- payloads
+
+function loadMessage() {
+  if (!existsSync(FIXTURE)) return { message: INLINE_MESSAGE, source: 'inline message' };
+  const parsed = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+  // Accept either the bare message or a whole webhook envelope.
+  const isEnvelope = parsed && typeof parsed === 'object' && 'event' in parsed && 'data' in parsed;
+  return { message: isEnvelope ? parsed.data : parsed, source: relative(ROOT, FIXTURE) };
+}
+
+/**
+ * Returns a function producing a fresh { body, signature } per call. The envelope is serialised once
+ * and the uuid spliced in, so per-request client cost is one uuid + one HMAC, keeping the load
+ * generator's CPU share small on a 2-core box.
+ */
+function createPayloadFactory(key, message) {
+  const marker = `"__request_id_${randomUUID()}__"`;
+  const template = JSON.stringify({
+    event: 'message.created',
+    request_id: JSON.parse(marker),
+    data: message,
+  });
+  const parts = template.split(marker);
+  if (parts.length !== 2) throw new Error('payload template must contain the request_id marker exactly once');
+  const [head, tail] = parts;
+  return () => {
+    const body = `${head}"${randomUUID()}"${tail}`;
+    return { body, signature: signatureHeader(key, body) };
+  };
+}
+
+// ---------------------------------------------------------------- child processes
+
+const liveChildren = new Set();
+const tempDirs = new Set();
+
+// Last-resort cleanup so nothing outlives the benchmark, whatever path it exits by.
+process.on('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    console.error(`\nbench: ${signal}, stopping targets`);
+    process.exit(130);
+  });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Keeps the last lines a child wrote, to explain failures, and counts lines written. */
+function captureOutput(stream, sink) {
+  let partial = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop();
+    for (const line of lines) sink.push(line);
+  });
+  stream.on('end', () => {
+    if (partial) sink.push(partial);
+  });
+}
+
+function startTarget(name, spec, { port, dataDir, signingKey }) {
+  const env = {
+    // Minimal, explicit environment: inherited settings (DATABASE_URL, NODE_ENV, ...) must not
+    // silently change what is being measured.
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TMPDIR: process.env.TMPDIR ?? tmpdir(),
+    ...spec.env,
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    WHIPPY_SIGNING_KEYS: signingKey,
+  };
+  const stdio = ['ignore', 'pipe', 'pipe'];
+  if (spec.ipc) stdio.push('ipc');
+  const child = spawn(process.execPath, [spec.script], { cwd: ROOT, env, stdio });
+
+  const output = {
+    lines: 0,
+    tail: [],
+    push(line) {
+      this.lines++;
+      this.tail.push(line);
+      if (this.tail.length > 40) this.tail.shift();
+    },
+  };
+  captureOutput(child.stdout, output);
+  captureOutput(child.stderr, output);
+
+  liveChildren.add(child);
+  const exited = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      liveChildren.delete(child);
+      resolve({ code, signal });
+    });
+    child.on('error', (err) => {
+      liveChildren.delete(child);
+      resolve({ code: null, signal: null, error: err });
+    });
+  });
+  return { name, child, output, exited, hasExited: () => !liveChildren.has(child) };
+}
+
+async function stopTarget(target) {
+  if (target.hasExited()) return { forced: false };
+  target.child.kill('SIGTERM');
+  const graceful = await Promise.race([
+    target.exited.then(() => true),
+    sleep(STOP_GRACE_MS).then(() => false),
+  ]);
+  if (graceful) return { forced: false };
+  target.child.kill('SIGKILL');
+  await target.exited;
+  return { forced: true };
+}
+
+function probeReady(port) {
+  return new Promise((resolve) => {
+    const req = httpRequest(
+      { host: HOST, port, path: READY_PATH, method: 'GET', agent: false, timeout: 1000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+async function waitReady(target, port) {
+  const started = Date.now();
+  while (Date.now() - started < READY_TIMEOUT_MS) {
+    if (target.hasExited()) {
+      const { code, signal, error } = await target.exited;
+      throw new Error(`exited before ready (${error ? error.message : `code ${code}, signal ${signal}`})`);
+    }
+    if (await probeReady(port)) return Date.now() - started;
+    await sleep(100);
+  }
+  throw new Error(`GET ${READY_PATH} did not answer 200 within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+// ---------------------------------------------------------------- load
+
+// CPU seconds (user + system) a process has used, from /proc (Linux); null elsewhere. Lets the
+// report tell a CPU-bound target (≈100% of one core for Node) from an I/O-bound one.
+const CLOCK_TICKS = 100;
+function processCpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length) - 1;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
+}
+
+/**
+ * One autocannon run. Latency percentiles are computed from our own float-ms samples of 2xx
+ * responses (autocannon's histogram rounds to whole milliseconds, too coarse for the baselines).
+ */
+async function runLoad(port, seconds, nextPayload) {
+  const latencies = [];
+  const non2xxSamples = new Map(); // status -> first body seen
+  const errorSamples = new Set();
+  let unexpectedBodies = 0;
+  let unexpectedSample = null;
+
+  const instance = autocannon({
+    url: `http://${HOST}:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        method: 'POST',
+        path: WEBHOOK_PATH,
+        setupRequest(req) {
+          const { body, signature } = nextPayload();
+          req.body = body;
+          req.headers['x-whippy-signature'] = signature;
+          return req;
+        },
+        onResponse(status, body) {
+          if (status < 200 || status > 299) {
+            if (!non2xxSamples.has(status)) non2xxSamples.set(status, String(body).slice(0, 300));
+            return;
+          }
+          // Each request_id is new, so every 2xx must be a fresh, non-duplicate acknowledgement.
+          let ack;
+          try {
+            ack = JSON.parse(body);
+          } catch {
+            ack = null;
+          }
+          if (ack?.received !== true || ack.duplicate !== false || ack.id == null) {
+            unexpectedBodies++;
+            unexpectedSample ??= String(body).slice(0, 300);
+          }
+        },
+      },
+    ],
+  });
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    if (statusCode >= 200 && statusCode <= 299) latencies.push(responseTime);
+  });
+  instance.on('reqError', (err) => {
+    if (errorSamples.size < 5) errorSamples.add(err?.code ?? err?.message ?? String(err));
+  });
+
+  const result = await instance;
+  latencies.sort((a, b) => a - b);
+  return {
+    rps: result.requests.average,
+    total: result.requests.total,
+    ok2xx: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    statusCodes: result.statusCodeStats,
+    non2xxSamples,
+    errorSamples: [...errorSamples],
+    unexpectedBodies,
+    unexpectedSample,
+  };
+}
+
+function problemsOf(run, phase) {
+  const problems = [];
+  if (run.non2xx > 0) {
+    const codes = Object.entries(run.statusCodes)
+      .filter(([code]) => code < 200 || code > 299)
+      .map(([code, { count }]) => `${code}×${count}`)
+      .join(', ');
+    problems.push(`${phase}: ${run.non2xx} non-2xx responses (${codes})`);
+    for (const [status, body] of run.non2xxSamples) problems.push(`  first ${status} body: ${body}`);
+  }
+  if (run.errors > 0) {
+    problems.push(
+      `${phase}: ${run.errors} request errors (${run.timeouts} timeouts) ${run.errorSamples.join(', ')}`,
+    );
+  }
+  if (run.unexpectedBodies > 0) {
+    problems.push(`${phase}: ${run.unexpectedBodies} 2xx answers not {received:true,duplicate:false,id}`);
+    problems.push(`  first such body: ${run.unexpectedSample}`);
+  }
+  return problems;
+}
+
+// ---------------------------------------------------------------- per target
+
+async function benchTarget(name, nextPayload, signingKey) {
+  const spec = TARGETS[name];
+  const outcome = { name, measured: null, problems: [], notes: [], failed: false };
+  if (!existsSync(spec.script)) {
+    log(`▶ ${name}: not started`);
+    outcome.failed = true;
+    outcome.problems.push(
+      `cannot start: ${relative(ROOT, spec.script)} not found${spec.missingHint ? ` — ${spec.missingHint}` : ''}`,
+    );
+    return outcome;
+  }
+
+  const dataDir = mkdtempSync(join(tmpdir(), `switchyard-bench-${name}-`));
+  tempDirs.add(dataDir);
+  const port = await freePort();
+  log(`▶ ${name}: starting on ${HOST}:${port}`);
+  const target = startTarget(name, spec, { port, dataDir, signingKey });
+
+  try {
+    const readyMs = await waitReady(target, port);
+    log(`  ready after ${readyMs} ms`);
+    if (WARMUP_S > 0) {
+      log(`  warm-up ${WARMUP_S} s (not counted)`);
+      outcome.problems.push(...problemsOf(await runLoad(port, WARMUP_S, nextPayload), 'warm-up'));
+    }
+    log(`  measuring ${DURATION_S} s at ${CONNECTIONS} connections`);
+    const linesBefore = target.output.lines;
+    const cpuBefore = {
+      target: processCpuSeconds(target.child.pid),
+      bench: process.cpuUsage(),
+      at: Date.now(),
+    };
+    outcome.measured = await runLoad(port, DURATION_S, nextPayload);
+    const wallSeconds = (Date.now() - cpuBefore.at) / 1000;
+    const targetCpu = processCpuSeconds(target.child.pid);
+    const benchCpu = process.cpuUsage(cpuBefore.bench);
+    outcome.measured.targetCpuPct =
+      targetCpu !== null && cpuBefore.target !== null
+        ? ((targetCpu - cpuBefore.target) / wallSeconds) * 100
+        : NaN;
+    outcome.measured.clientCpuPct = ((benchCpu.user + benchCpu.system) / 1e6 / wallSeconds) * 100;
+    outcome.problems.push(...problemsOf(outcome.measured, 'measured'));
+    const logLines = target.output.lines - linesBefore;
+    if (logLines > 0) outcome.notes.push(`wrote ${logLines} output lines while under load`);
+    if (target.hasExited()) {
+      const { code, signal } = await target.exited;
+      outcome.problems.push(`exited during the run (code ${code}, signal ${signal})`);
+    }
+  } catch (err) {
+    outcome.problems.push(`cannot start: ${err.message}`);
+    outcome.measured = null;
+  } finally {
+    const { forced } = await stopTarget(target);
+    if (forced) outcome.notes.push(`did not exit within ${STOP_GRACE_MS / 1000} s of SIGTERM; killed`);
+    rmSync(dataDir, { recursive: true, force: true });
+    tempDirs.delete(dataDir);
+  }
+
+  outcome.failed = outcome.problems.length > 0;
+  if (outcome.failed && target.output.tail.length > 0) {
+    outcome.problems.push(`  last output:\n${target.output.tail.map((l) => `    | ${l}`).join('\n')}`);
+  }
+  return outcome;
+}
+
+// ---------------------------------------------------------------- report
+
+function log(message) {
+  console.log(message);
+}
+
+const fmt = (value, digits, unit = '') =>
+  Number.isFinite(value) ? `${value.toFixed(digits)}${unit}` : 'n/a';
+
+function table(rows) {
+  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => String(row[col]).length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, col) =>
+          col === 0 ? String(cell).padEnd(widths[col]) : String(cell).padStart(widths[col]),
+        )
+        .join('  '),
+    )
+    .join('\n');
+}
+
+function report(outcomes) {
+  log('');
+  const rows = [
+    ['target', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx', 'errors', 'cpu%', 'client cpu%', 'status'],
+  ];
+  for (const o of outcomes) {
+    const m = o.measured;
+    rows.push([
+      o.name,
+      fmt(m?.rps, 1),
+      fmt(m?.p50, 2),
+      fmt(m?.p99, 2),
+      m ? m.ok2xx : '-',
+      m ? m.non2xx : '-',
+      m ? m.errors : '-',
+      fmt(m?.targetCpuPct, 0),
+      fmt(m?.clientCpuPct, 0),
+      o.failed ? 'FAILED' : 'ok',
+    ]);
+  }
+  log(table(rows));
+  log(
+    '(p50/p99 over 2xx responses; cpu% = target process, client cpu% = this load generator; 100 = one core)',
+  );
+
+  for (const o of outcomes) {
+    for (const note of o.notes) log(`note: ${o.name} ${note}`);
+  }
+  for (const o of outcomes.filter((x) => x.failed)) {
+    log('');
+    log(`!!!!!!!! ${o.name} FAILED !!!!!!!!`);
+    for (const p of o.problems) log(`!!! ${p}`);
+  }
+
+  const rpsOf = (name) => {
+    const o = outcomes.find((x) => x.name === name);
+    return o?.measured && !o.failed ? o.measured.rps : NaN;
+  };
+  const sy = outcomes.find((x) => x.name === 'switchyard');
+  if (!sy) return;
+
+  const vsSqlite = rpsOf('switchyard') / rpsOf('baseline-express-sqlite');
+  const vsHttp = rpsOf('switchyard') / rpsOf('baseline-http');
+  const p99 = sy.measured && !sy.failed ? sy.measured.p99 : NaN;
+  const verdict = (ok, value) => (Number.isFinite(value) ? (ok ? 'PASS' : 'MISS') : 'n/a ');
+  log('');
+  log(
+    table([
+      ['switchyard ÷ baseline-express-sqlite', fmt(vsSqlite, 2, '×')],
+      ['switchyard ÷ baseline-http', fmt(vsHttp, 2, '×')],
+    ]),
+  );
+  log(
+    `goal  req/s ≥ ${GOAL_RATIO_VS_EXPRESS_SQLITE.toFixed(1)}× express-sqlite : ${verdict(vsSqlite >= GOAL_RATIO_VS_EXPRESS_SQLITE, vsSqlite)} (${fmt(vsSqlite, 2, '×')})`,
+  );
+  log(
+    `goal  p99 ≤ ${GOAL_P99_MS} ms                  : ${verdict(p99 <= GOAL_P99_MS, p99)} (${fmt(p99, 2, ' ms')})`,
+  );
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const signingKey = `bench_${randomBytes(24).toString('base64url')}`;
+  const { message, source } = loadMessage();
+  const nextPayload = createPayloadFactory(signingKey, message);
+  const sampleBytes = Buffer.byteLength(nextPayload().body);
+
+  log(
+    `ingest bench: ${selectedTargets.join(', ')} | ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured | ` +
+      `node ${process.version}, ${availableParallelism()} CPUs | payload ${sampleBytes} B from ${source}`,
+  );
+
+  const outcomes = [];
+  for (const [i, name] of selectedTargets.entries()) {
+    // A moment between targets so the previous one's exit (WAL checkpoint, fsync) is not measured.
+    if (i > 0) await sleep(1000);
+    outcomes.push(await benchTarget(name, nextPayload, signingKey));
+  }
+  report(outcomes);
+  return outcomes.some((o) => o.failed) ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error('bench: unexpected failure', err);
+    process.exit(1);
+  },
+);

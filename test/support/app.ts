@@ -37,6 +37,8 @@ export async function startApp(
       DATA_DIR: dataDir,
       WHIPPY_SIGNING_KEYS: WHIPPY_KEY,
       ADMIN_TOKEN,
+      // Tests provoke 4xx answers on purpose; their logs would bury real failures.
+      LOG_LEVEL: 'error',
       ...options.env,
     },
     configDir: options.configDir ?? 'config',

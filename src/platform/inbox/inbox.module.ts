@@ -3,9 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
 import { openStore, Store } from './database.js';
 import { Inbox } from './inbox.service.js';
-import { EventWriter, KyselyEventWriter } from './event-writer.js';
-import { EVENT_WRITER, STORE } from './inbox.tokens.js';
-import { SqliteWorkerWriter } from './sqlite-worker.writer.js';
+import { STATEMENT_RUNNER, STORE } from './inbox.tokens.js';
+import { KyselyStatementRunner, SqliteWorkerRunner, StatementRunner } from './statement-runner.js';
+import { StoreWriter } from './store-writer.service.js';
 import { migrateToLatest } from './migrations/index.js';
 
 /** The durable store of received events; migrations run when it opens. */
@@ -25,24 +25,23 @@ import { migrateToLatest } from './migrations/index.js';
       },
     },
     {
-      provide: EVENT_WRITER,
+      provide: STATEMENT_RUNNER,
       inject: [STORE],
-      useFactory: (store: Store): EventWriter =>
-        store.file ? new SqliteWorkerWriter(store.db, store.file) : new KyselyEventWriter(store.db),
+      useFactory: (store: Store): StatementRunner =>
+        store.file ? new SqliteWorkerRunner(store.file) : new KyselyStatementRunner(store.db),
     },
+    StoreWriter,
     Inbox,
   ],
-  exports: [Inbox, STORE],
+  exports: [Inbox, STORE, StoreWriter],
 })
 export class InboxModule implements OnApplicationShutdown {
   constructor(
     @Inject(STORE) private readonly store: Store,
-    private readonly inbox: Inbox,
-    @Inject(EVENT_WRITER) private readonly writer: EventWriter,
+    private readonly writer: StoreWriter,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
-    await this.inbox.drain();
     await this.writer.close();
     await this.store.db.destroy();
   }

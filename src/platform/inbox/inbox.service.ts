@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import type { EventsTable, Store } from './database.js';
-import type { EventWriter, Recorded } from './event-writer.js';
-import { EVENT_WRITER, STORE } from './inbox.tokens.js';
+import { STORE } from './inbox.tokens.js';
+import { StoreWriter } from './store-writer.service.js';
+
+export { StoreUnavailableError } from './store-writer.service.js';
 
 /** `received` until classified; `unknown` when the catalog lacks the type; `held` while paused. */
 export type EventStatus = 'received' | 'routed' | 'unrouted' | 'unknown' | 'invalid' | 'held';
@@ -19,7 +21,11 @@ export interface NewEvent {
   verification: Record<string, unknown>;
 }
 
-export type { Recorded };
+export interface Recorded {
+  id: string;
+  duplicate: boolean;
+  receivedAt: string;
+}
 
 export interface StoredEventSummary {
   id: string;
@@ -49,42 +55,46 @@ export interface EventQuery {
   limit: number;
 }
 
-/** The store could not commit; nothing was acknowledged and the sender should retry. */
-export class StoreUnavailableError extends Error {
-  constructor(cause: unknown) {
-    super(`the store could not commit: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'StoreUnavailableError';
-  }
-}
-
-interface Pending {
-  row: EventsTable;
-  resolve(result: Recorded): void;
-  reject(error: Error): void;
-}
-
-/** Most rows one INSERT carries; keeps well under SQLite's bound-parameter limit. */
-const MAX_BATCH = 200;
+/** Column order of a new event row; the INSERT compiled at start binds them in this order. */
+const COLUMNS = [
+  'id',
+  'source',
+  'request_id',
+  'type',
+  'status',
+  'raw_body',
+  'headers',
+  'verification',
+  'errors',
+  'received_at',
+  'updated_at',
+] as const satisfies readonly (keyof EventsTable)[];
 
 /**
- * The durable inbox. `record()` resolves only after the event is committed. Requests that
- * arrive together share one commit (group commit): one fsync for many events, each still
- * answered only after its own row is on disk.
+ * The durable inbox. `record()` resolves only after the event is committed; requests that
+ * arrive together share one commit through the StoreWriter.
  */
 @Injectable()
 export class Inbox {
-  private readonly logger = new Logger(Inbox.name);
   private readonly nextId = monotonicFactory();
-  private queue: Pending[] = [];
-  private scheduled = false;
-  private flushing = false;
+  private readonly insertSql: string;
 
   constructor(
     @Inject(STORE) private readonly store: Store,
-    @Inject(EVENT_WRITER) private readonly writer: EventWriter,
-  ) {}
+    private readonly writer: StoreWriter,
+  ) {
+    // Compiled once by Kysely for the store's dialect; each request only binds its values.
+    const sample = Object.fromEntries(COLUMNS.map((c) => [c, null])) as unknown as EventsTable;
+    this.insertSql = store.db
+      .insertInto('events')
+      .values(sample)
+      .onConflict((oc) => oc.columns(['source', 'request_id']).doNothing())
+      .returning('id')
+      .compile().sql;
+  }
 
-  record(event: NewEvent): Promise<Recorded> {
+  /** Commits a new event; a repeated `(source, requestId)` answers with the first event's id. */
+  async record(event: NewEvent): Promise<Recorded> {
     const now = new Date().toISOString();
     const row: EventsTable = {
       id: this.nextId(),
@@ -99,34 +109,17 @@ export class Inbox {
       received_at: now,
       updated_at: now,
     };
-    return new Promise<Recorded>((resolve, reject) => {
-      this.queue.push({ row, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.flushing) return;
-    this.scheduled = true;
-    // setImmediate lets every request already read off the sockets join this commit.
-    setImmediate(() => void this.flush());
-  }
-
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    this.flushing = true;
-    const batch = this.queue.splice(0, MAX_BATCH);
-    try {
-      const results = await this.writer.write(batch.map((p) => p.row));
-      batch.forEach((pending, i) => pending.resolve(results[i]));
-    } catch (error) {
-      this.logger.error(`commit of ${batch.length} event(s) failed: ${(error as Error).message}`);
-      const failure = new StoreUnavailableError(error);
-      for (const pending of batch) pending.reject(failure);
-    } finally {
-      this.flushing = false;
-      if (this.queue.length > 0) this.schedule();
-    }
+    const [inserted] = await this.writer.write([
+      { sql: this.insertSql, parameters: COLUMNS.map((c) => row[c]) },
+    ]);
+    if (inserted.length > 0) return { id: row.id, duplicate: false, receivedAt: now };
+    const first = await this.store.db
+      .selectFrom('events')
+      .select(['id', 'received_at'])
+      .where('source', '=', event.source)
+      .where('request_id', '=', event.requestId)
+      .executeTakeFirstOrThrow();
+    return { id: first.id, duplicate: true, receivedAt: first.received_at };
   }
 
   async list(query: EventQuery): Promise<StoredEventSummary[]> {
@@ -167,13 +160,6 @@ export class Inbox {
       verification: JSON.parse(row.verification),
       errors: row.errors === null ? null : JSON.parse(row.errors),
     };
-  }
-
-  /** Resolves once every event handed to record() has been committed or refused. */
-  async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing || this.scheduled) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
   }
 
   /** Throws when the store cannot answer; used by the readiness check. */

@@ -10,7 +10,7 @@ import type { AppConfig } from './config/app-config.js';
  * Nest's global body parser is off: the webhook route must see its bytes unparsed (the guard
  * verifies them first). Only the admin API parses JSON.
  */
-export const APP_OPTIONS = { bodyParser: false, bufferLogs: true } as const;
+export const APP_OPTIONS = { bodyParser: false, bufferLogs: true, abortOnError: false } as const;
 
 /** What main.ts and the e2e tests both apply to a created application. */
 export function configureApp(app: INestApplication): INestApplication {

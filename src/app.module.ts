@@ -3,7 +3,9 @@ import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
 import type { AppConfig } from './config/app-config.js';
+import { INTEGRATION_MODULES } from './integrations/index.js';
 import { AdminModule } from './platform/admin/admin.module.js';
+import { BusModule } from './platform/bus/bus.module.js';
 import { InboxModule } from './platform/inbox/inbox.module.js';
 import { ObservabilityModule } from './platform/observability/observability.module.js';
 import { WebhooksModule } from './platform/webhooks/webhooks.module.js';
@@ -33,6 +35,8 @@ export class AppModule {
         EventEmitterModule.forRoot(),
         InboxModule,
         WebhooksModule,
+        BusModule,
+        ...INTEGRATION_MODULES,
         AdminModule,
         ObservabilityModule,
       ],

@@ -3,19 +3,28 @@ import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { isDevelopment } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
-import { loadConfig } from './config/config.loader.js';
+import { loadAppConfig } from './app.config.js';
+import { DuplicateSubscriberError } from './platform/bus/subscriber-registry.service.js';
 
 async function main(): Promise<void> {
   let config;
   try {
-    config = loadConfig();
+    config = loadAppConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
-  const app = await createApp(config);
-  await app.listen(config.server.port);
+  let app;
+  try {
+    app = await createApp(config);
+    await app.listen(config.server.port);
+  } catch (error) {
+    // Routes checked against the subscribers at start, or two subscribers with one id.
+    if (!(error instanceof ConfigError || error instanceof DuplicateSubscriberError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
 
   const logger = new Logger('Switchyard');
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace('127.0.0.1', 'localhost');

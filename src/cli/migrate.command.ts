@@ -1,5 +1,5 @@
 import { Command, CommandRunner } from 'nest-commander';
-import { loadConfig } from '../config/config.loader.js';
+import { loadAppConfig } from '../app.config.js';
 import { openStore } from '../platform/inbox/database.js';
 import { migrateToLatest } from '../platform/inbox/migrations/index.js';
 import { CliError, describeError } from './cli.error.js';
@@ -11,7 +11,7 @@ import { CliError, describeError } from './cli.error.js';
 })
 export class MigrateCommand extends CommandRunner {
   async run(): Promise<void> {
-    const config = loadConfig({ requireSigningKeys: false });
+    const config = loadAppConfig({ requireSigningKeys: false });
     const store = openStore(config.store);
     try {
       let applied: string[];

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommandRunner, Help, Option } from 'nest-commander';
 import type { AppConfig } from '../config/app-config.js';
 import { ConfigError } from '../config/config.error.js';
-import { loadConfig } from '../config/config.loader.js';
+import { loadAppConfig } from '../app.config.js';
 import { isKnownEventType, WHIPPY_EVENT_TYPES } from '../platform/events/event-types.js';
 import { schemeFor, type SignatureScheme } from '../platform/webhooks/schemes/index.js';
 import { CliError, describeError, invalidArgument } from './cli.error.js';
@@ -183,7 +183,7 @@ function resolveTarget(options: SendOptions): Target {
 
 function configIfValid(): AppConfig | undefined {
   try {
-    return loadConfig();
+    return loadAppConfig();
   } catch {
     return undefined;
   }
@@ -191,7 +191,7 @@ function configIfValid(): AppConfig | undefined {
 
 function configOrExplain(): AppConfig {
   try {
-    return loadConfig();
+    return loadAppConfig();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new CliError(`${error.message}\n(to send without a configuration, pass both --url and --key)`);

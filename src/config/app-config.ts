@@ -32,6 +32,35 @@ export interface SourceConfig {
   generatedKeyFile?: string;
 }
 
+/** One condition of a route filter, on a field named as Whippy names it (`data.direction`). */
+export type FilterCondition =
+  | { equals: string | number | boolean | null }
+  | { in: (string | number | boolean | null)[] }
+  | { exists: boolean }
+  | { prefix: string }
+  | { not: FilterCondition };
+
+/** The `subscribers.<id>` section: what this environment lets a subscriber hear. */
+export interface SubscriberRouteConfig {
+  /** @default true */
+  enabled: boolean;
+  /** Narrows the types the code declares; patterns allowed. */
+  events?: string[];
+  /** Every field must match (and). */
+  filter?: Record<string, FilterCondition>;
+}
+
+export interface DeliveryConfig {
+  /** Attempts before a delivery is dead. @default 10 */
+  maxAttempts: number;
+  /** Exponential: initialMs × 2^(attempt−1), at most maxMs; jitter spreads it over 50–100 %. */
+  backoff: { initialMs: number; maxMs: number; jitter: boolean };
+  /** Deliveries running at once, per subscriber. @default 10 */
+  concurrency: number;
+  /** A handler running longer is aborted and retried. @default 30000 */
+  timeoutMs: number;
+}
+
 export interface AppConfig {
   /** APP_ENV; only `development` relaxes the rules on keys and the admin token. */
   env: string;
@@ -45,6 +74,10 @@ export interface AppConfig {
   };
   diagnostics: { maxFailures: number };
   log: { level: string };
+  subscribers: Record<string, SubscriberRouteConfig>;
+  delivery: DeliveryConfig;
+  /** Sections owned by integrations (e.g. `relay`), each validated by its ConfigSection. */
+  integrations: Record<string, unknown>;
 }
 
 export const isDevelopment = (config: Pick<AppConfig, 'env'>): boolean => config.env === 'development';

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { AppConfig } from './app-config.js';
 import { ConfigError } from './config.error.js';
-import { validateConfig } from './config.schema.js';
+import { ConfigSection, validateConfig } from './config.schema.js';
 import { ensureDevelopmentKeys } from './dev-keys.js';
 
 export interface LoadConfigOptions {
@@ -16,6 +16,8 @@ export interface LoadConfigOptions {
    * then not an error. @default true
    */
   requireSigningKeys?: boolean;
+  /** Sections owned by integrations; the app passes them (see src/integrations/index.ts). */
+  sections?: readonly ConfigSection[];
 }
 
 type Tree = Record<string, unknown>;
@@ -40,7 +42,7 @@ export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   if (issues.length) throw new ConfigError(appEnv, issues);
 
   applyEnvironment(tree, env);
-  const config = validateConfig(tree, appEnv, { requireSigningKeys: options.requireSigningKeys ?? true });
+  const config = validateConfig(tree, appEnv, options);
   ensureDevelopmentKeys(config);
   return config;
 }

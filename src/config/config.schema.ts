@@ -1,15 +1,24 @@
-import { AppConfig, HmacSchemeOptions, SchemeName, SourceConfig, SourceMode } from './app-config.js';
+import {
+  AppConfig,
+  DeliveryConfig,
+  FilterCondition,
+  HmacSchemeOptions,
+  SchemeName,
+  SourceConfig,
+  SourceMode,
+  SubscriberRouteConfig,
+} from './app-config.js';
 import { ConfigError } from './config.error.js';
 
 const SCHEMES: SchemeName[] = ['whippy', 'standard-webhooks', 'hmac'];
 const MODES: SourceMode[] = ['active', 'paused', 'disabled'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const SECTIONS = ['server', 'store', 'sources', 'admin', 'diagnostics', 'log'];
+const SECTIONS = ['server', 'store', 'sources', 'subscribers', 'delivery', 'admin', 'diagnostics', 'log'];
 
 type Tree = Record<string, unknown>;
 
 /** Collects `path: problem` lines while reading a merged configuration tree. */
-class Reader {
+export class ConfigReader {
   readonly issues: string[] = [];
 
   problem(path: string, message: string): void {
@@ -27,6 +36,29 @@ class Reader {
         this.problem(`${path}.${key}`, `unknown setting (known: ${allowed.join(', ')})`);
     }
     return value as Tree;
+  }
+
+  boolean(value: unknown, path: string, fallback: boolean): boolean {
+    if (value === undefined || value === null) return fallback;
+    if (value === true || value === 'true') return true;
+    if (value === false || value === 'false') return false;
+    this.problem(path, `must be true or false, got ${describe(value)}`);
+    return fallback;
+  }
+
+  /** A list of texts; a comma-separated string is taken as a list too. */
+  strings(value: unknown, path: string): string[] | undefined {
+    if (value === undefined || value === null) return undefined;
+    const list = typeof value === 'string' ? value.split(',') : value;
+    if (!Array.isArray(list)) {
+      this.problem(path, `must be a list, got ${describe(value)}`);
+      return undefined;
+    }
+    return list
+      .map((item, i) =>
+        typeof item === 'string' ? item.trim() : this.problem(`${path}[${i}]`, 'must be text'),
+      )
+      .filter((item): item is string => Boolean(item));
   }
 
   integer(value: unknown, path: string, fallback: number, min: number, max: number): number {
@@ -84,11 +116,12 @@ const describe = (value: unknown): string =>
 export function validateConfig(
   tree: Tree,
   appEnv: string,
-  options: { requireSigningKeys: boolean } = { requireSigningKeys: true },
+  options: { requireSigningKeys?: boolean; sections?: readonly ConfigSection[] } = {},
 ): AppConfig {
-  const r = new Reader();
+  const sections = options.sections ?? [];
+  const r = new ConfigReader();
   const development = appEnv === 'development';
-  r.section(tree, '(top level)', SECTIONS);
+  r.section(tree, '(top level)', [...SECTIONS, ...sections.map((section) => section.name)]);
 
   const server = r.section(tree.server, 'server', ['port', 'bodyLimit']);
   const store = r.section(tree.store, 'store', ['dataDir', 'databaseUrl']);
@@ -107,7 +140,7 @@ export function validateConfig(
   const sourcesTree = r.section(tree.sources, 'sources', Object.keys(tree.sources ?? {}));
   const sources: Record<string, SourceConfig> = {};
   for (const [name, value] of Object.entries(sourcesTree)) {
-    const source = readSource(r, name, value, development || !options.requireSigningKeys);
+    const source = readSource(r, name, value, development || options.requireSigningKeys === false);
     if (source) sources[name] = source;
   }
   if (Object.keys(sources).length === 0 && r.issues.length === 0) {
@@ -115,6 +148,9 @@ export function validateConfig(
   }
 
   const token = r.string(admin.token, 'admin.token');
+  const integrations: Record<string, unknown> = {};
+  for (const section of sections)
+    integrations[section.name] = section.read(tree[section.name], r, section.name);
   const config: AppConfig = {
     env: appEnv,
     server: {
@@ -128,13 +164,16 @@ export function validateConfig(
       maxFailures: r.integer(diagnostics.maxFailures, 'diagnostics.maxFailures', 500, 0, 100_000),
     },
     log: { level: r.choice(log.level, 'log.level', LOG_LEVELS, 'info') },
+    subscribers: readSubscribers(r, tree.subscribers),
+    delivery: readDelivery(r, tree.delivery),
+    integrations,
   };
   if (r.issues.length) throw new ConfigError(appEnv, r.issues);
   return config;
 }
 
 function readSource(
-  r: Reader,
+  r: ConfigReader,
   name: string,
   value: unknown,
   keysOptional: boolean,
@@ -173,7 +212,7 @@ function readSource(
   };
 }
 
-function readKeys(r: Reader, value: unknown, path: string): string[] {
+function readKeys(r: ConfigReader, value: unknown, path: string): string[] {
   if (value === undefined || value === null || value === '') return [];
   const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined;
   if (!list) {
@@ -185,7 +224,7 @@ function readKeys(r: Reader, value: unknown, path: string): string[] {
     .filter((key): key is string => Boolean(key));
 }
 
-function readHmac(r: Reader, value: unknown, path: string): HmacSchemeOptions {
+function readHmac(r: ConfigReader, value: unknown, path: string): HmacSchemeOptions {
   const tree = r.section(value, path, [
     'header',
     'prefix',
@@ -213,5 +252,89 @@ function readHmac(r: Reader, value: unknown, path: string): HmacSchemeOptions {
     timestampHeader: timestampHeader?.toLowerCase(),
     algorithm: r.choice(tree.algorithm, `${path}.algorithm`, ['sha256', 'sha512'] as const, 'sha256'),
     encoding: r.choice(tree.encoding, `${path}.encoding`, ['hex', 'base64'] as const, 'hex'),
+  };
+}
+
+/** A configuration section owned by an integration (e.g. `relay:`), read with the same rules. */
+export interface ConfigSection<T = unknown> {
+  name: string;
+  read(value: unknown, reader: ConfigReader, path: string): T;
+}
+
+function readSubscribers(r: ConfigReader, value: unknown): Record<string, SubscriberRouteConfig> {
+  const tree = r.section(value, 'subscribers', Object.keys((value as Tree | undefined) ?? {}));
+  const out: Record<string, SubscriberRouteConfig> = {};
+  for (const [id, entry] of Object.entries(tree)) {
+    const path = `subscribers.${id}`;
+    const spec = r.section(entry, path, ['enabled', 'events', 'filter']);
+    out[id] = {
+      enabled: r.boolean(spec.enabled, `${path}.enabled`, true),
+      events: r.strings(spec.events, `${path}.events`),
+      filter:
+        spec.filter === undefined || spec.filter === null
+          ? undefined
+          : readFilter(r, spec.filter, `${path}.filter`),
+    };
+  }
+  return out;
+}
+
+const OPERATORS = ['in', 'exists', 'prefix', 'not'];
+
+/** `{ <field path>: <value> | {in: [...]} | {exists: bool} | {prefix: text} | {not: <condition>} }` */
+function readFilter(r: ConfigReader, value: unknown, path: string): Record<string, FilterCondition> {
+  const tree = r.section(value, path, Object.keys((value as Tree | undefined) ?? {}));
+  return Object.fromEntries(
+    Object.entries(tree).map(([field, condition]) => [
+      field,
+      readCondition(r, condition, `${path}.${field}`),
+    ]),
+  );
+}
+
+function readCondition(r: ConfigReader, value: unknown, path: string): FilterCondition {
+  if (value === null || ['string', 'number', 'boolean'].includes(typeof value))
+    return { equals: value as string };
+  if (Array.isArray(value)) {
+    r.problem(path, 'a list needs an operator: write {in: [...]}');
+    return { equals: null };
+  }
+  const spec = value as Tree;
+  const keys = Object.keys(spec);
+  if (keys.length !== 1 || !OPERATORS.includes(keys[0])) {
+    r.problem(
+      path,
+      `must be a value or one of {in: [...]}, {exists: true|false}, {prefix: text}, {not: ...}; got keys ${keys.join(', ') || '(none)'}`,
+    );
+    return { equals: null };
+  }
+  const [op] = keys;
+  const operand = spec[op];
+  if (op === 'in') {
+    if (!Array.isArray(operand) || operand.some((v) => v !== null && typeof v === 'object')) {
+      r.problem(`${path}.in`, 'must be a list of values');
+      return { in: [] };
+    }
+    return { in: operand as (string | number | boolean | null)[] };
+  }
+  if (op === 'exists') return { exists: r.boolean(operand, `${path}.exists`, true) };
+  if (op === 'prefix') {
+    if (typeof operand !== 'string') r.problem(`${path}.prefix`, 'must be text');
+    return { prefix: String(operand) };
+  }
+  return { not: readCondition(r, operand, `${path}.not`) };
+}
+
+function readDelivery(r: ConfigReader, value: unknown): DeliveryConfig {
+  const tree = r.section(value, 'delivery', ['maxAttempts', 'backoff', 'concurrency', 'timeoutMs']);
+  const backoff = r.section(tree.backoff, 'delivery.backoff', ['initialMs', 'maxMs', 'jitter']);
+  const initialMs = r.integer(backoff.initialMs, 'delivery.backoff.initialMs', 1000, 1, 86_400_000);
+  const maxMs = r.integer(backoff.maxMs, 'delivery.backoff.maxMs', 3_600_000, 1, 7 * 86_400_000);
+  if (maxMs < initialMs) r.problem('delivery.backoff.maxMs', `must be at least initialMs (${initialMs})`);
+  return {
+    maxAttempts: r.integer(tree.maxAttempts, 'delivery.maxAttempts', 10, 1, 1000),
+    backoff: { initialMs, maxMs, jitter: r.boolean(backoff.jitter, 'delivery.backoff.jitter', true) },
+    concurrency: r.integer(tree.concurrency, 'delivery.concurrency', 10, 1, 1000),
+    timeoutMs: r.integer(tree.timeoutMs, 'delivery.timeoutMs', 30_000, 1, 3_600_000),
   };
 }

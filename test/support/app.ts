@@ -1,13 +1,15 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import supertest from 'supertest';
 import { APP_OPTIONS, configureApp } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
 import type { AppConfig } from '../../src/config/app-config.js';
-import { loadConfig } from '../../src/config/config.loader.js';
+import { loadAppConfig } from '../../src/app.config.js';
+import { envelope } from './events.js';
+import { whippySignature } from './sign.js';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 export const WHIPPY_KEY = 'test_whippy_api_key_0001';
@@ -19,6 +21,10 @@ export interface TestApp {
   http: ReturnType<typeof supertest>;
   /** An admin GET with the bearer token. */
   admin(path: string): supertest.Test;
+  /** An admin POST with the bearer token. */
+  adminPost(path: string, body?: object): supertest.Test;
+  /** A signed webhook to /webhooks/whippy; resolves with the stored event id. */
+  ingest(type: string, data?: Record<string, unknown>): Promise<string>;
   close(options?: { keepData?: boolean }): Promise<void>;
 }
 
@@ -28,10 +34,16 @@ export function tempDir(prefix = 'switchyard-test-'): string {
 
 /** Boots the real application on a fresh data folder, the way main.ts does, minus the port. */
 export async function startApp(
-  options: { env?: Record<string, string | undefined>; configDir?: string; dataDir?: string } = {},
+  options: {
+    env?: Record<string, string | undefined>;
+    configDir?: string;
+    dataDir?: string;
+    /** Extra modules beside the app, e.g. test subscribers. */
+    modules?: Type[];
+  } = {},
 ): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDir();
-  const config = loadConfig({
+  const config = loadAppConfig({
     env: {
       APP_ENV: 'test',
       DATA_DIR: dataDir,
@@ -43,7 +55,9 @@ export async function startApp(
     },
     configDir: options.configDir ?? 'config',
   });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config), ...(options.modules ?? [])],
+  }).compile();
   const app = configureApp(moduleRef.createNestApplication(APP_OPTIONS));
   await app.init();
   const http = supertest(app.getHttpServer());
@@ -53,6 +67,21 @@ export async function startApp(
     dataDir,
     http,
     admin: (path) => http.get(path).set('authorization', `Bearer ${ADMIN_TOKEN}`),
+    adminPost: (path, body) =>
+      http
+        .post(path)
+        .set('authorization', `Bearer ${ADMIN_TOKEN}`)
+        .send(body ?? {}),
+    async ingest(type, data) {
+      const body = envelope(type, data);
+      const res = await http
+        .post('/webhooks/whippy')
+        .set('content-type', 'application/json')
+        .set('x-whippy-signature', whippySignature(WHIPPY_KEY, body).header)
+        .send(body)
+        .expect(200);
+      return res.body.id;
+    },
     async close({ keepData = false } = {}) {
       await app.close();
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
@@ -66,4 +95,18 @@ export function configDirWith(testYaml: string): string {
   copyFileSync('config/default.yaml', join(dir, 'default.yaml'));
   writeFileSync(join(dir, 'test.yaml'), testYaml);
   return dir;
+}
+
+/** Polls until `check` returns a value other than undefined/false; fails after `ms`. */
+export async function eventually<T>(
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  ms = 5000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }

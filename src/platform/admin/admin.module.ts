@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
 import { InboxModule } from '../inbox/inbox.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
+import { BusModule } from '../bus/bus.module.js';
 import { AdminGuard } from './admin.guard.js';
+import { DeliveryController } from './delivery.controller.js';
 import { EventsController } from './events.controller.js';
 
-/** `/admin/api`: what was received, what failed verification. */
+/** `/admin/api`: what was received, what failed verification, what was delivered, and repairs. */
 @Module({
-  imports: [InboxModule, WebhooksModule],
-  controllers: [EventsController],
+  imports: [InboxModule, WebhooksModule, BusModule],
+  controllers: [EventsController, DeliveryController],
   providers: [AdminGuard],
 })
 export class AdminModule {}

@@ -1,4 +1,5 @@
 import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { DeliveryRepository, toView } from '../bus/delivery.repository.js';
 import { Inbox } from '../inbox/inbox.service.js';
 import { VerificationDiagnostics } from '../webhooks/verification-diagnostics.service.js';
 import { parseLimit, parseTime } from './admin-query.js';
@@ -10,6 +11,7 @@ export class EventsController {
   constructor(
     private readonly inbox: Inbox,
     private readonly diagnostics: VerificationDiagnostics,
+    private readonly deliveries: DeliveryRepository,
   ) {}
 
   /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
@@ -43,7 +45,8 @@ export class EventsController {
     const event = await this.inbox.get(id);
     if (!event) throw new NotFoundException({ error: 'not_found', message: `no event ${id}` });
     const { rawBody, ...rest } = event;
-    return { ...rest, rawBody: rawBody.toString('utf8'), deliveries: [] };
+    const deliveries = (await this.deliveries.ofEvent(id)).map(toView);
+    return { ...rest, rawBody: rawBody.toString('utf8'), deliveries };
   }
 
   @Get('verification-failures')

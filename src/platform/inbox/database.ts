@@ -18,8 +18,24 @@ export interface EventsTable {
   updated_at: string;
 }
 
+export interface DeliveriesTable {
+  id: string;
+  event_id: string;
+  subscriber_id: string;
+  /** pending | running | succeeded | failed (retries at next_attempt_at) | dead */
+  status: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  order_key: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
 export interface Database {
   events: EventsTable;
+  deliveries: DeliveriesTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

@@ -8,7 +8,9 @@ import {
   ServiceUnavailableException,
   UseGuards,
 } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { Response } from 'express';
+import { BUS_SIGNALS, type EventReceivedSignal } from '../bus/bus-signals.js';
 import { Inbox, StoreUnavailableError } from '../inbox/inbox.service.js';
 import { isKnownEventType } from '../events/event-types.js';
 import { parseEnvelope } from './envelope.js';
@@ -20,7 +22,10 @@ const RETRY_AFTER_SECONDS = 5;
 
 @Controller('webhooks')
 export class WebhooksController {
-  constructor(private readonly inbox: Inbox) {}
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly emitter: EventEmitter2,
+  ) {}
 
   /** Answers only after the event is committed; a duplicate is acknowledged, not stored again. */
   @Post(':source')
@@ -42,7 +47,7 @@ export class WebhooksController {
     const status =
       source.config.mode === 'paused' ? 'held' : isKnownEventType(envelope.event) ? 'received' : 'unknown';
     try {
-      const { id, duplicate } = await this.inbox.record({
+      const { id, duplicate, receivedAt } = await this.inbox.record({
         source: source.config.name,
         requestId: verification.messageId ?? envelope.request_id,
         type: envelope.event,
@@ -55,6 +60,18 @@ export class WebhooksController {
           timestamp: verification.timestamp,
         },
       });
+      if (!duplicate) {
+        const signal: EventReceivedSignal = {
+          id,
+          source: source.config.name,
+          requestId: verification.messageId ?? envelope.request_id,
+          type: envelope.event,
+          status,
+          receivedAt,
+          data: envelope.data,
+        };
+        this.emitter.emit(BUS_SIGNALS.eventReceived, signal);
+      }
       return { received: true, id, duplicate };
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;

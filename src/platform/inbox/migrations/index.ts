@@ -1,6 +1,7 @@
 import { Kysely, Migration, MigrationProvider, Migrator } from 'kysely';
 import type { Database, Dialect } from '../database.js';
 import * as m0001 from './0001-events.js';
+import * as m0002 from './0002-deliveries.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -11,6 +12,7 @@ type Step = { up(db: Kysely<unknown>, context: MigrationContext): Promise<void> 
 /** One ordered list for both dialects; a step asks the context where a type name differs. */
 const STEPS: Record<string, Step> = {
   '0001-events': m0001,
+  '0002-deliveries': m0002,
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -1,0 +1,46 @@
+import type { Logger } from '@nestjs/common';
+
+/** What a handler knows about the delivery it is running. */
+export interface DeliveryContext {
+  /** The stored event's id. */
+  eventId: string;
+  subscriberId: string;
+  /** `<event id>:<subscriber id>`: the same on every attempt, for the receiving side's dedupe. */
+  idempotencyKey: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+  /** A logger named after the subscriber. */
+  logger: Logger;
+  /** Aborted when the delivery runs past its timeout or the service stops. */
+  signal: AbortSignal;
+}
+
+/** The event as Whippy sent it, for filters and keys written with Whippy's field names. */
+export interface RawEvent {
+  type: string;
+  source: string;
+  data: Record<string, unknown>;
+}
+
+/** Options of `@OnWhippyEvent(...)` and of a subscriber registered in code. */
+export interface SubscriberOptions<E = unknown> {
+  /** Stable id that routes and stored deliveries name. @default '<ClassName>.<method>' */
+  id?: string;
+  /**
+   * Deliveries with the same key, for this subscriber, run one at a time in the order the
+   * events were received. Return undefined or null for no ordering.
+   */
+  orderBy?: (event: E, raw: RawEvent) => unknown;
+  /** A run longer than this is aborted and retried. @default delivery.timeoutMs (30000) */
+  timeoutMs?: number;
+}
+
+/** A subscriber registered in code (e.g. one per configured relay target). */
+export interface SubscriberDefinition<E = unknown> extends SubscriberOptions<E> {
+  id: string;
+  /** Event types or patterns (`'message.*'`, `'*'`). */
+  events: string[];
+  handle(event: E, context: DeliveryContext): Promise<void>;
+  /** Where it comes from, for the routing table. */
+  origin?: string;
+}

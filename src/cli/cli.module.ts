@@ -1,7 +1,24 @@
 import { Module } from '@nestjs/common';
 import { MigrateCommand } from './migrate.command.js';
+import {
+  BackfillCommand,
+  RedriveCommand,
+  ReplayCommand,
+  RetryCommand,
+  RoutesCommand,
+} from './repair.commands.js';
 import { SendCommand } from './send.command.js';
 
 /** The commands of `switchyard`; deliberately without the HTTP application and its modules. */
-@Module({ providers: [SendCommand, MigrateCommand] })
+@Module({
+  providers: [
+    SendCommand,
+    MigrateCommand,
+    RoutesCommand,
+    ReplayCommand,
+    RetryCommand,
+    RedriveCommand,
+    BackfillCommand,
+  ],
+})
 export class CliModule {}

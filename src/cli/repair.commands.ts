@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { AdminOptions, adminOptionFlags, adminRequest } from './admin-client.js';
+import { CliError } from './cli.error.js';
+
+interface Delivery {
+  id: string;
+  subscriberId: string;
+  status: string;
+}
+
+/** --url and --token, shared by every command that talks to the admin API. */
+abstract class AdminCommand extends CommandRunner {
+  @Option(adminOptionFlags.url)
+  parseUrl(value: string): string {
+    return value;
+  }
+
+  @Option(adminOptionFlags.token)
+  parseToken(value: string): string {
+    return value;
+  }
+}
+
+const print = (value: unknown) =>
+  process.stdout.write(`${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}\n`);
+
+@Command({
+  name: 'replay',
+  arguments: '<event-id>',
+  description:
+    'deliver a stored event again: to every subscriber its routes select, or to those named with --subscriber',
+})
+export class ReplayCommand extends AdminCommand {
+  async run([eventId]: string[], options: AdminOptions & { subscriber?: string[] }): Promise<void> {
+    const body = options.subscriber?.length ? { subscribers: options.subscriber } : {};
+    const result = await adminRequest<{ deliveries: Delivery[] }>(
+      options,
+      'POST',
+      `admin/api/events/${encodeURIComponent(eventId)}/replay`,
+      body,
+    );
+    for (const d of result.deliveries) print(`queued delivery ${d.id} to ${d.subscriberId}`);
+  }
+
+  @Option({ flags: '--subscriber <id>', description: 'only this subscriber (repeatable)' })
+  parseSubscriber(value: string, previous: string[] = []): string[] {
+    return [...previous, value];
+  }
+}
+
+@Command({
+  name: 'retry',
+  arguments: '<delivery-id>',
+  description: 'run a failed or dead delivery again now',
+})
+export class RetryCommand extends AdminCommand {
+  async run([deliveryId]: string[], options: AdminOptions): Promise<void> {
+    const d = await adminRequest<Delivery>(
+      options,
+      'POST',
+      `admin/api/deliveries/${encodeURIComponent(deliveryId)}/retry`,
+    );
+    print(`delivery ${d.id} to ${d.subscriberId} is ${d.status} again`);
+  }
+}
+
+@Command({
+  name: 'redrive',
+  arguments: '<subscriber-id>',
+  description: 'run every dead delivery of a subscriber again',
+})
+export class RedriveCommand extends AdminCommand {
+  async run([subscriberId]: string[], options: AdminOptions): Promise<void> {
+    const result = await adminRequest<{ redriven: number }>(
+      options,
+      'POST',
+      `admin/api/subscribers/${encodeURIComponent(subscriberId)}/redrive`,
+    );
+    print(`${result.redriven} dead deliveries of ${subscriberId} queued again`);
+  }
+}
+
+@Command({
+  name: 'backfill',
+  arguments: '<subscriber-id>',
+  description:
+    'deliver to a subscriber the stored events of a time range it has not had (a dry run unless --run)',
+})
+export class BackfillCommand extends AdminCommand {
+  async run(
+    [subscriberId]: string[],
+    options: AdminOptions & { since?: string; until?: string; run?: boolean },
+  ): Promise<void> {
+    const result = await adminRequest<{ matched: number; created: number; dryRun: boolean }>(
+      options,
+      'POST',
+      `admin/api/subscribers/${encodeURIComponent(subscriberId)}/backfill`,
+      { since: options.since, until: options.until, dryRun: !options.run },
+    );
+    print(
+      result.dryRun
+        ? `${result.matched} event(s) would be delivered to ${subscriberId}; run again with --run to deliver them`
+        : `${result.created} delivery(ies) queued for ${subscriberId}`,
+    );
+  }
+
+  @Option({ flags: '--since <time>', description: 'ISO time: events received at or after it' })
+  parseSince(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--until <time>', description: 'ISO time: events received before it' })
+  parseUntil(value: string): string {
+    return value;
+  }
+
+  @Option({ flags: '--run', description: 'create the deliveries (without it, only count them)' })
+  parseRun(): boolean {
+    return true;
+  }
+}
+
+interface RoutesAnswer {
+  routes: { type: string; subscribers: { id: string; filter?: unknown }[] }[];
+  subscribers: { id: string; origin?: string; enabled: boolean; types: string[] }[];
+}
+
+@Command({
+  name: 'routes',
+  description: 'print the routing table, or with --explain which subscribers a payload would reach and why',
+})
+export class RoutesCommand extends AdminCommand {
+  async run(_: string[], options: AdminOptions & { explain?: string }): Promise<void> {
+    if (options.explain) {
+      let payload: { event?: unknown; data?: unknown; source?: unknown };
+      try {
+        payload = JSON.parse(readFileSync(options.explain, 'utf8'));
+      } catch (error) {
+        throw new CliError(`cannot read ${options.explain} as JSON: ${(error as Error).message}`);
+      }
+      const answer = await adminRequest<{
+        type: string;
+        known: boolean;
+        subscribers: { id: string; delivers: boolean; reason?: string }[];
+      }>(options, 'POST', 'admin/api/routes/explain', {
+        event: payload.event,
+        data: payload.data,
+        source: payload.source,
+      });
+      print(`${answer.type}${answer.known ? '' : ' (unknown type: kept, delivered to nobody)'}`);
+      for (const s of answer.subscribers)
+        print(`  ${s.delivers ? '✓' : '✗'} ${s.id}${s.reason ? `: ${s.reason}` : ''}`);
+      return;
+    }
+    const answer = await adminRequest<RoutesAnswer>(options, 'GET', 'admin/api/routes');
+    if (answer.routes.length === 0) print('no routes: events are kept as unrouted');
+    for (const route of answer.routes) {
+      print(
+        `${route.type} → ${route.subscribers.map((s) => (s.filter ? `${s.id} (filtered)` : s.id)).join(', ')}`,
+      );
+    }
+    const off = answer.subscribers.filter((s) => !s.enabled).map((s) => s.id);
+    if (off.length) print(`disabled: ${off.join(', ')}`);
+  }
+
+  @Option({
+    flags: '--explain <file.json>',
+    description: 'a payload {"event": "<type>", "data": {...}} (a whole Whippy body works)',
+  })
+  parseExplain(value: string): string {
+    return value;
+  }
+}

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from './support/app.js';
+import { configDirWith, eventually, tempDir } from './support/app.js';
+import { RelayReceiver } from './support/relay-receiver.js';
 import { fixture } from './support/events.js';
 import { spawnService } from './support/service.js';
 import { whippySignature } from './support/sign.js';
@@ -89,6 +90,58 @@ describe('the service process', () => {
     } finally {
       second.process.kill('SIGTERM');
       await second.exited;
+    }
+  });
+
+  it('resumes a delivery that was running when the process was killed', async () => {
+    const secret = `whsec_${Buffer.from('process test relay secret 32 byt').toString('base64')}`;
+    const receiver = await RelayReceiver.start(secret);
+    receiver.answer('hang');
+    const configDir = configDirWith(
+      `relay:\n  targets:\n    crm:\n      url: ${receiver.url('/crm')}\n      secret: ${secret}\n      events: [message.created]\n`,
+    );
+    const env = {
+      APP_ENV: 'test',
+      CONFIG_DIR: configDir,
+      DATA_DIR: dataDir,
+      WHIPPY_SIGNING_KEYS: KEY,
+      ADMIN_TOKEN: ADMIN,
+    };
+    try {
+      const first = await spawnService(env);
+      const sent = await send(first.url, KEY);
+      expect(sent.status).toBe(200);
+      // The relay's POST is in flight (the receiver never answers it) when the process dies.
+      while (receiver.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      first.process.kill('SIGKILL');
+      await first.exited;
+
+      const second = await spawnService(env);
+      try {
+        while (receiver.requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
+        const [interrupted, resumed] = receiver.requests;
+        expect(resumed.problems).toEqual([]);
+        expect(resumed.headers['webhook-id']).toBe(`${sent.body.id}:relay.crm`);
+        expect(resumed.headers['webhook-id']).toBe(interrupted.headers['webhook-id']);
+        const deliveries = await eventually(async () => {
+          const res = await fetch(`${second.url}/admin/api/events/${sent.body.id}`, {
+            headers: { authorization: `Bearer ${ADMIN}` },
+          });
+          const event = (await res.json()) as { deliveries: { status: string }[] };
+          return event.deliveries[0]?.status === 'succeeded' && event.deliveries;
+        });
+        expect(deliveries).toHaveLength(1);
+        expect(deliveries[0]).toMatchObject({
+          subscriberId: 'relay.crm',
+          status: 'succeeded',
+          attempts: 2,
+        });
+      } finally {
+        second.process.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      await receiver.close();
     }
   });
 });

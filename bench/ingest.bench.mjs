@@ -17,17 +17,16 @@ import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { freePort, HOST, percentile } from './lib.mjs';
 import { signatureHeader } from './whippy-signature.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH_DIR);
-const HOST = '127.0.0.1';
 const WEBHOOK_PATH = '/webhooks/whippy';
 const READY_PATH = '/health/ready';
 const FIXTURE = join(ROOT, 'fixtures', 'whippy', 'message.created.json');
@@ -150,18 +149,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Keeps the last lines a child wrote, to explain failures, and counts lines written. */
 function captureOutput(stream, sink) {
   let partial = '';
@@ -272,12 +259,6 @@ function processCpuSeconds(pid) {
   } catch {
     return null;
   }
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.ceil((p / 100) * sorted.length) - 1;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
@@ -35,7 +35,13 @@ function jsonErrors(
     .json({ error: 'invalid_json', message: error.message });
 }
 
-export async function createApp(config: AppConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), APP_OPTIONS);
+export async function createApp(
+  config: AppConfig,
+  modules: DynamicModule['imports'] = [],
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, modules),
+    APP_OPTIONS,
+  );
   return configureApp(app);
 }

@@ -13,7 +13,11 @@ import { WebhooksModule } from './platform/webhooks/webhooks.module.js';
 /** The whole service, built from a configuration that has already been validated. */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /**
+   * @param modules more modules to run in the same process (a company's own, or a
+   *   benchmark's probes); their `@OnWhippyEvent` methods are discovered like any other.
+   */
+  static forRoot(config: AppConfig, modules: DynamicModule['imports'] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -39,6 +43,7 @@ export class AppModule {
         ...INTEGRATION_MODULES,
         AdminModule,
         ObservabilityModule,
+        ...modules,
       ],
     };
   }

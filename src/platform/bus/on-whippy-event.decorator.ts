@@ -12,6 +12,9 @@ export interface OnWhippyEventMetadata {
 /** The metadata `@OnWhippyEvent` leaves on a method; read back by the explorer. */
 export const WhippyEventHandler = DiscoveryService.createDecorator<OnWhippyEventMetadata>();
 
+/** The instance type of the selected event classes; a pattern selects any event. */
+type SelectedEvent<S> = S extends abstract new (...args: never[]) => infer E ? E : unknown;
+
 /**
  * Makes a provider method a subscriber: it receives every matching event, typed and
  * validated, at least once, through the delivery engine.
@@ -22,11 +25,13 @@ export const WhippyEventHandler = DiscoveryService.createDecorator<OnWhippyEvent
  * ```
  *
  * @param selectors event classes, exact types, `'<resource>.*'` or `'*'`; an options object
- *   may come last.
+ *   may come last (its `orderBy` receives the selected classes' events).
  */
-export function OnWhippyEvent<E = unknown>(
-  ...selectors: (EventSelector | SubscriberOptions<E>)[]
-): MethodDecorator {
+export function OnWhippyEvent<const S extends EventSelector[]>(...selectors: S): MethodDecorator;
+export function OnWhippyEvent<const S extends EventSelector[]>(
+  ...selectors: [...S, SubscriberOptions<SelectedEvent<S[number]>>]
+): MethodDecorator;
+export function OnWhippyEvent(...selectors: (EventSelector | SubscriberOptions)[]): MethodDecorator {
   const last = selectors[selectors.length - 1];
   const hasOptions = typeof last === 'object' && last !== null;
   const options = (hasOptions ? last : {}) as SubscriberOptions;

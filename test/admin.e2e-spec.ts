@@ -1,17 +1,4 @@
-import { startApp, TestApp, WHIPPY_KEY } from './support/app.js';
-import { envelope } from './support/events.js';
-import { whippySignature } from './support/sign.js';
-
-async function ingest(t: TestApp, type: string): Promise<string> {
-  const body = envelope(type, { id: type });
-  const res = await t.http
-    .post('/webhooks/whippy')
-    .set('content-type', 'application/json')
-    .set('x-whippy-signature', whippySignature(WHIPPY_KEY, body).header)
-    .send(body)
-    .expect(200);
-  return res.body.id;
-}
+import { startApp, TestApp } from './support/app.js';
 
 describe('admin read API', () => {
   describe('with ADMIN_TOKEN set', () => {
@@ -27,7 +14,7 @@ describe('admin read API', () => {
         'lead.new',
         'mystery.thing',
       ]) {
-        ids.push(await ingest(t, type));
+        ids.push(await t.ingest(type, { id: type }));
       }
     });
     afterAll(() => t.close());

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { startApp, TestApp, WHIPPY_KEY } from './support/app.js';
+import { eventually, startApp, TestApp, WHIPPY_KEY } from './support/app.js';
+import { Probe, ProbeModule } from './support/probe.subscribers.js';
 import { envelope } from './support/events.js';
 import { describeWith, freshDatabase, postgres } from './support/external.js';
 import { whippySignature } from './support/sign.js';
@@ -12,7 +13,7 @@ describeWith(server, 'ingest on PostgreSQL (DATABASE_URL)', () => {
 
   beforeAll(async () => {
     database = await freshDatabase(server.url!);
-    t = await startApp({ env: { DATABASE_URL: database.url } });
+    t = await startApp({ env: { DATABASE_URL: database.url }, modules: [ProbeModule] });
   });
   afterAll(async () => {
     await t?.close();
@@ -44,9 +45,32 @@ describeWith(server, 'ingest on PostgreSQL (DATABASE_URL)', () => {
   it('keeps events across a restart, and migrations run again without harm', async () => {
     const res = await post(envelope('lead.new')).expect(200);
     await t.close({ keepData: true });
-    t = await startApp({ env: { DATABASE_URL: database.url } });
+    t = await startApp({ env: { DATABASE_URL: database.url }, modules: [ProbeModule] });
     const listed = (await t.admin('/admin/api/events?type=lead.new').expect(200)).body.items;
     expect(listed.map((e: { id: string }) => e.id)).toEqual([res.body.id]);
+  });
+
+  it('delivers to subscribers and records each delivery', async () => {
+    const probe = t.app.get(Probe);
+    probe.on('test.flaky', (_, context) => {
+      if (context.attempt === 1) throw new Error('first attempt fails');
+    });
+    const id = await t.ingest('message.created');
+    const deliveries = await eventually(async () => {
+      const event = (await t.admin(`/admin/api/events/${id}`).expect(200)).body;
+      const flaky = event.deliveries.find((d: { subscriberId: string }) => d.subscriberId === 'test.flaky');
+      return event.status === 'routed' && flaky?.status === 'succeeded' && event.deliveries;
+    }, 10_000);
+    expect(deliveries.map((d: { subscriberId: string }) => d.subscriberId).sort()).toEqual([
+      'test.everything',
+      'test.flaky',
+      'test.ordered',
+      'test.steady',
+    ]);
+    expect(deliveries.find((d: { subscriberId: string }) => d.subscriberId === 'test.flaky')).toMatchObject({
+      attempts: 2,
+      lastError: null,
+    });
   });
 
   it('reports ready with the store up', async () => {

@@ -134,27 +134,14 @@ export class Inbox {
     if (query.since) q = q.where('received_at', '>=', query.since);
     if (query.until) q = q.where('received_at', '<', query.until);
     if (query.before) q = q.where('id', '<', query.before);
-    const rows = await q.execute();
-    return rows.map((row) => ({
-      id: row.id,
-      source: row.source,
-      requestId: row.request_id,
-      type: row.type,
-      status: row.status,
-      receivedAt: row.received_at,
-    }));
+    return (await q.execute()).map(summary);
   }
 
   async get(id: string): Promise<StoredEvent | undefined> {
     const row = await this.store.db.selectFrom('events').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) return undefined;
     return {
-      id: row.id,
-      source: row.source,
-      requestId: row.request_id,
-      type: row.type,
-      status: row.status,
-      receivedAt: row.received_at,
+      ...summary(row),
       rawBody: Buffer.from(row.raw_body),
       headers: JSON.parse(row.headers),
       verification: JSON.parse(row.verification),
@@ -167,3 +154,14 @@ export class Inbox {
     await sql`select 1`.execute(this.store.db);
   }
 }
+
+const summary = (
+  row: Pick<EventsTable, 'id' | 'source' | 'request_id' | 'type' | 'status' | 'received_at'>,
+): StoredEventSummary => ({
+  id: row.id,
+  source: row.source,
+  requestId: row.request_id,
+  type: row.type,
+  status: row.status,
+  receivedAt: row.received_at,
+});

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
 import {
   type DeliveryContext,
+  fieldOf,
   type RawEvent,
   type SubscriberDefinition,
   SubscriberRegistry,
@@ -52,13 +53,3 @@ export const relayPayload = (event: WhippyEvent): RelayPayload => ({
   receivedAt: event.receivedAt.toISOString(),
   data: event.data,
 });
-
-/** `data.contact_id` → raw.data.contact_id; undefined when any step is missing. */
-function fieldOf(raw: RawEvent, path: string): unknown {
-  let value: unknown = raw;
-  for (const key of path.split('.')) {
-    if (value === null || typeof value !== 'object') return undefined;
-    value = (value as Record<string, unknown>)[key];
-  }
-  return value;
-}

@@ -19,10 +19,10 @@ import { freePort, HOST, numberFromEnv, percentile } from './lib.mjs';
 import { signatureHeader } from './whippy-signature.mjs';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const LATENCY_SECONDS = numberFromEnv('BENCH_LATENCY_SECONDS', 20);
-const LATENCY_RATE = numberFromEnv('BENCH_LATENCY_RATE', 500);
-const SOAK_SECONDS = numberFromEnv('BENCH_SOAK_SECONDS', 60);
-const SOAK_RATE = numberFromEnv('BENCH_SOAK_RATE', 1000);
+const LATENCY_SECONDS = numberFromEnv('BENCH_LATENCY_SECONDS', 20, { min: 1 });
+const LATENCY_RATE = numberFromEnv('BENCH_LATENCY_RATE', 500, { min: 1 });
+const SOAK_SECONDS = numberFromEnv('BENCH_SOAK_SECONDS', 60, { min: 1 });
+const SOAK_RATE = numberFromEnv('BENCH_SOAK_RATE', 1000, { min: 1 });
 const SUBSCRIBERS = 3;
 const KEY = `bench_${randomBytes(18).toString('base64url')}`;
 const MESSAGE = JSON.parse(readFileSync(join(ROOT, 'fixtures/whippy/message.created.json'), 'utf8'));

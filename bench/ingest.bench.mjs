@@ -22,7 +22,7 @@ import { dirname, join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { freePort, HOST, percentile } from './lib.mjs';
+import { configError, freePort, HOST, numberFromEnv, percentile } from './lib.mjs';
 import { signatureHeader } from './whippy-signature.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -65,21 +65,6 @@ const INLINE_MESSAGE = {
 };
 
 // ---------------------------------------------------------------- configuration
-
-function numberFromEnv(name, fallback, { min, integer = false }) {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
-    configError(`${name}=${raw} is not a valid ${integer ? 'integer' : 'number'} >= ${min}`);
-  }
-  return value;
-}
-
-function configError(message) {
-  console.error(`bench: ${message}`);
-  process.exit(2);
-}
 
 const DURATION_S = numberFromEnv('BENCH_DURATION', 10, { min: 1 });
 const WARMUP_S = numberFromEnv('BENCH_WARMUP', 2, { min: 0 });

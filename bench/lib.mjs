@@ -23,14 +23,19 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank))];
 }
 
-/** A positive number from the environment, or the fallback; exits 2 on nonsense. */
-export function numberFromEnv(name, fallback) {
+/** Reports a bad benchmark setting and exits 2. */
+export function configError(message) {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+
+/** A number from the environment, or the fallback; exits 2 on anything below `min` or not a number. */
+export function numberFromEnv(name, fallback, { min, integer = false }) {
   const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) {
-    process.stderr.write(`${name} must be a positive number, got ${JSON.stringify(raw)}\n`);
-    process.exit(2);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    configError(`${name}=${raw} is not a valid ${integer ? 'integer' : 'number'} >= ${min}`);
   }
   return value;
 }

@@ -35,8 +35,6 @@ interface Incoming {
 interface CachedEvent {
   event: unknown;
   raw: RawEvent;
-  /** Unfinished deliveries that still need it. */
-  refs: number;
 }
 
 class DeliveryTimeout extends Error {
@@ -61,7 +59,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly settings: DeliveryConfig;
   private readonly lanes = new Map<string, DeliveryLane>();
   private readonly loggers = new Map<string, Logger>();
+  /** Parsed events that unfinished deliveries in memory still need, and how many need each. */
   private readonly cache = new Map<string, CachedEvent>();
+  private readonly unfinished = new Map<string, number>();
   private readonly stopping = new AbortController();
   private routes!: RouteTable;
   private ready = false;
@@ -173,15 +173,21 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       );
     }
     statements.push(this.repository.eventStatus(incoming.id, 'routed'));
-    this.hold(incoming.id, parsed.event, raw, jobs.length);
+    this.cache.set(incoming.id, { event: parsed.event, raw });
     return { statements, jobs };
   }
 
   /** Writes the outcome and starts the jobs; the jobs' own updates queue behind the insert. */
   private commit({ statements, jobs }: { statements: Statement[]; jobs: Job[] }): Promise<unknown> {
     const written = this.repository.write(statements);
-    for (const job of jobs) this.lanes.get(job.subscriberId)!.add(job);
+    for (const job of jobs) this.enqueue(job);
     return written;
+  }
+
+  /** The one way a job enters a lane: the event it needs stays cached until its jobs finish. */
+  private enqueue(job: Job): void {
+    this.unfinished.set(job.eventId, (this.unfinished.get(job.eventId) ?? 0) + 1);
+    this.lanes.get(job.subscriberId)!.add(job);
   }
 
   private orderKey(subscriber: SubscriberDefinition, event: unknown, raw: RawEvent): string | null {
@@ -197,15 +203,11 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private hold(eventId: string, event: unknown, raw: RawEvent, refs: number): void {
-    const cached = this.cache.get(eventId);
-    if (cached) cached.refs += refs;
-    else this.cache.set(eventId, { event, raw, refs });
-  }
-
   private release(eventId: string): void {
-    const cached = this.cache.get(eventId);
-    if (cached && --cached.refs <= 0) this.cache.delete(eventId);
+    const left = (this.unfinished.get(eventId) ?? 1) - 1;
+    if (left > 0) return void this.unfinished.set(eventId, left);
+    this.unfinished.delete(eventId);
+    this.cache.delete(eventId);
   }
 
   private async run(subscriber: SubscriberDefinition, job: Job): Promise<void> {
@@ -333,7 +335,6 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     const cached = {
       event: parsed.event,
       raw: { type: incoming.type, source: incoming.source, data: incoming.data },
-      refs: 1,
     };
     this.cache.set(eventId, cached);
     return cached;
@@ -349,9 +350,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         orphaned++;
         continue;
       }
-      const cached = this.cache.get(row.event_id);
-      if (cached) cached.refs++;
-      lane.add(fromRow(row));
+      this.enqueue(fromRow(row));
     }
     if (unfinished.length) this.logger.log(`resuming ${unfinished.length - orphaned} unfinished deliveries`);
     if (orphaned)
@@ -453,9 +452,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
           finishedAt: null,
         }),
       ]);
-      const cached = this.cache.get(row.event_id);
-      if (cached) cached.refs++;
-      lane.add({ ...fromRow(row), attempts: 0, dueAt: Date.now() });
+      this.enqueue({ ...fromRow(row), attempts: 0, dueAt: Date.now() });
     }
     return { ...toView(row), status: 'pending' };
   }

@@ -16,6 +16,8 @@ function environments(): string {
     enabled: false
   test.everything:
     events: ['message.*']
+  test.contacts:
+    events: [contact.created]
 `,
   );
   writeFileSync(
@@ -84,6 +86,20 @@ describe('routes per environment', () => {
         .map((d: { subscriberId: string }) => d.subscriberId)
         .sort(),
     ).toEqual(['test.everything', 'test.flaky', 'test.ordered']);
+  });
+
+  it('staging: an operator can replay to a subscriber what the code declares but the environment narrowed away', async () => {
+    const t = await boot('staging');
+    const id = await t.ingest('contact.updated');
+    // Nobody hears contact.updated in staging.
+    await eventually(
+      async () => (await t.admin(`/admin/api/events/${id}`).expect(200)).body.status === 'unrouted',
+    );
+    const probe = t.app.get(Probe);
+    expect(probe.of('test.contacts')).toHaveLength(0);
+    await t.adminPost(`/admin/api/events/${id}/replay`, { subscribers: ['test.contacts'] }).expect(202);
+    await eventually(() => probe.of('test.contacts').length === 1);
+    await t.adminPost(`/admin/api/events/${id}/replay`, { subscribers: ['test.steady'] }).expect(400);
   });
 
   it('production: filters on Whippy field names, and explain says which condition failed', async () => {

@@ -12,7 +12,7 @@ import { ConfigService } from '@nestjs/config';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import type { AppConfig, DeliveryConfig } from '../../config/app-config.js';
 import type { DeliveriesTable } from '../inbox/database.js';
-import { parseWhippyEvent } from '../events/index.js';
+import { eventTypeMatches, parseWhippyEvent } from '../events/index.js';
 import type { Statement } from '../inbox/statement-runner.js';
 import { PermanentFailure, RetryLater } from './delivery-errors.js';
 import { DeliveryLane, Job } from './delivery-lane.js';
@@ -404,7 +404,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
             .map((s) => s.id)
             .join(', ')})`,
         });
-      if (!route.types.has(row.type) && !route.subscriber.events.some((p) => p === '*' || p === row.type)) {
+      // What the code declares, not what this environment narrowed it to: the operator asked for it.
+      if (!route.subscriber.events.some((pattern) => eventTypeMatches(pattern, row.type))) {
         throw new BadRequestException({
           error: 'not_subscribed',
           message: `${id} does not subscribe to ${row.type}`,

@@ -160,7 +160,8 @@ describe('the service process, hardened (issue 6)', () => {
       for (let round = 0; round < 10; round++) {
         statuses.push(...(await Promise.all(Array.from({ length: 30 }, () => forged('whippy')))));
       }
-      statuses.push(...(await Promise.all(Array.from({ length: 30 }, () => forged('nowhere')))));
+      // Each names another unknown source: they share one limit all the same.
+      statuses.push(...(await Promise.all(Array.from({ length: 30 }, (_, i) => forged(`nowhere-${i}`)))));
       expect(new Set(statuses)).toEqual(new Set([401, 404]));
       // A refused admin call is logged by the request logger: redacted, without its query.
       const admin = await fetch(`${service.url}/admin/api/events?token=QUERY-SECRET`, {

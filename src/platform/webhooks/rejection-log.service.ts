@@ -49,7 +49,8 @@ export class RejectionLog implements OnModuleDestroy {
 
   record(rejection: Rejection): void {
     const source = rejection.source.slice(0, MAX_SOURCE_CHARS);
-    const key = `${source}\u0000${rejection.reason}`;
+    // Unknown sources share one limit: a flood naming a new source each time stays a few lines.
+    const key = `${rejection.reason === 'unknown_source' ? '*' : source}\u0000${rejection.reason}`;
     const now = Date.now();
     let window = this.windows.get(key);
     if (window && now - window.startedAt >= REJECTION_WINDOW_MS) {
@@ -57,7 +58,7 @@ export class RejectionLog implements OnModuleDestroy {
       window = undefined;
     }
     if (!window) {
-      // Bounded: a flood naming random sources must not grow the map without end.
+      // Bounded, whatever the traffic: sources and reasons are few, but never trust that.
       if (this.windows.size >= 1000) this.closeWindows(now, true);
       window = { startedAt: now, logged: 0, suppressed: 0 };
       this.windows.set(key, window);

@@ -7,6 +7,7 @@ import { INTEGRATION_MODULES } from './integrations/index.js';
 import { AdminModule } from './platform/admin/admin.module.js';
 import { BusModule } from './platform/bus/bus.module.js';
 import { InboxModule } from './platform/inbox/inbox.module.js';
+import { httpLogOptions } from './platform/observability/http-log.options.js';
 import { ObservabilityModule } from './platform/observability/observability.module.js';
 import { WebhooksModule } from './platform/webhooks/webhooks.module.js';
 
@@ -22,20 +23,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-        LoggerModule.forRoot({
-          pinoHttp: {
-            level: config.log.level,
-            // Webhook and health traffic is counted by metrics; logging every 200 would cost
-            // more than the request itself. Failures are logged.
-            customLogLevel: (_req, res, error) =>
-              error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug',
-            redact: [
-              'req.headers.authorization',
-              'req.headers["x-whippy-signature"]',
-              'req.headers["webhook-signature"]',
-            ],
-          },
-        }),
+        LoggerModule.forRoot({ pinoHttp: httpLogOptions(config) }),
         EventEmitterModule.forRoot(),
         InboxModule,
         WebhooksModule,

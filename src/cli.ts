@@ -5,6 +5,10 @@ import { ConfigError } from './config/config.error.js';
 import { CliError } from './cli/cli.error.js';
 import { CliModule } from './cli/cli.module.js';
 
+// The CLI is the quick start's companion (`npx switchyard send …` beside `npm start`): like
+// `npm start`, and unlike the deployed service, it defaults APP_ENV to development.
+process.env.APP_ENV ||= 'development';
+
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };

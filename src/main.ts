@@ -1,29 +1,67 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import type { Server } from 'node:http';
+import { createServer } from 'node:net';
+import { INestApplication, Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
-import { isDevelopment } from './config/app-config.js';
+import { AppConfig, isDevelopment } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
 import { loadAppConfig } from './app.config.js';
 import { DuplicateSubscriberError } from './platform/bus/subscriber-registry.service.js';
 
+/**
+ * `--default-app-env=<name>`: the APP_ENV to use when the environment has none. `npm start`
+ * passes `development`; `node dist/main.js` as deployed passes nothing and gets production.
+ */
+function defaultEnvFromArguments(): string | undefined {
+  const flag = process.argv.slice(2).find((arg) => arg.startsWith('--default-app-env='));
+  return flag?.slice('--default-app-env='.length) || undefined;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+/** A listen error as one line naming the port; undefined for errors that are not about it. */
+function portProblem(error: NodeJS.ErrnoException, port: number): string | undefined {
+  if (error.code === 'EADDRINUSE')
+    return `port ${port} is already in use: stop the process holding it, or set PORT (server.port) to another port`;
+  if (error.code === 'EACCES')
+    return `port ${port} needs privileges this process lacks: set PORT (server.port) above 1023`;
+  return undefined;
+}
+
+/** Fails fast, before the store is opened or migrated, when the port cannot be had. */
+async function checkPort(port: number): Promise<void> {
+  if (port === 0) return;
+  const problem = await new Promise<string | undefined>((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(portProblem(error, port) ?? error.message));
+    probe.listen(port, () => probe.close(() => resolve(undefined)));
+  });
+  if (problem) fail(problem);
+}
+
 async function main(): Promise<void> {
-  let config;
+  let config: AppConfig;
   try {
-    config = loadAppConfig();
+    config = loadAppConfig({ defaultEnv: defaultEnvFromArguments() });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
+    fail(error.message);
   }
-  let app;
+  await checkPort(config.server.port);
+  let app: INestApplication;
   try {
     app = await createApp(config);
+    handleSignals(app, config.server.shutdownTimeoutMs);
     await app.listen(config.server.port);
   } catch (error) {
     // Routes checked against the subscribers at start, or two subscribers with one id.
-    if (!(error instanceof ConfigError || error instanceof DuplicateSubscriberError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
+    if (error instanceof ConfigError || error instanceof DuplicateSubscriberError) fail(error.message);
+    const problem = portProblem(error as NodeJS.ErrnoException, config.server.port);
+    if (problem) fail(problem);
+    throw error;
   }
 
   const logger = new Logger('Switchyard');
@@ -46,6 +84,46 @@ async function main(): Promise<void> {
     logger.log('ADMIN_TOKEN is not set: /admin is off');
   }
   logger.log(`Switchyard listening on ${url} (APP_ENV=${config.env})`);
+}
+
+/**
+ * SIGTERM/SIGINT: stop accepting, let requests in flight finish, then close the app (the
+ * delivery engine stops, the StoreWriter commits what it holds) and exit 0, all within
+ * `shutdownTimeoutMs` whatever clients do. A client still sending when the store's share of
+ * the time begins is cut off; its request was never acknowledged, so Whippy retries it.
+ */
+function handleSignals(app: INestApplication, shutdownTimeoutMs: number): void {
+  let stopping = false;
+  const storeShareMs = Math.min(3000, shutdownTimeoutMs / 2);
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const logger = new Logger('Switchyard');
+    logger.log(`${signal}: stopping (at most ${shutdownTimeoutMs / 1000} s)`);
+    setTimeout(() => {
+      process.stderr.write(`shutdown did not finish within ${shutdownTimeoutMs / 1000} s; exiting\n`);
+      process.exit(1);
+    }, shutdownTimeoutMs).unref();
+
+    const server = app.getHttpServer() as Server;
+    // A keep-alive client is told to go with its next answer.
+    server.prependListener('request', (_req, res) => res.setHeader('connection', 'close'));
+    const cutOff = setTimeout(() => server.closeAllConnections(), shutdownTimeoutMs - storeShareMs);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    clearTimeout(cutOff);
+    try {
+      await app.close();
+    } catch (error) {
+      process.stderr.write(`shutdown failed: ${(error as Error).message}\n`);
+      process.exit(1);
+    }
+    process.exit(0);
+  };
+  process.once('SIGTERM', (signal) => void stop(signal));
+  process.once('SIGINT', (signal) => void stop(signal));
 }
 
 void main();

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { configDirWith, startApp, TestApp } from './support/app.js';
 import { envelope } from './support/events.js';
 import { hmacHex, nowSeconds, standardWebhooksHeaders, whippySignature } from './support/sign.js';
@@ -145,6 +145,42 @@ describe('signature schemes (DESIGN §3)', () => {
       await post('whippy', body, {
         'x-whippy-signature': `t=${a.t},v1=${a.signature},v1=${b.signature}`,
       }).expect(401);
+    });
+  });
+
+  describe('whippy t= in milliseconds (its format is not published)', () => {
+    const signedAt = (t: string, body: string, key = CURRENT) =>
+      `t=${t},v1=${createHmac('sha256', key).update(`${t}.${body}`).digest('base64')}`;
+
+    it('reads a 13-digit t= as milliseconds, with the same tolerance', async () => {
+      const body = envelope();
+      const ms = String(Date.now() - 290_000);
+      await post('whippy', body, { 'x-whippy-signature': signedAt(ms, body) }).expect(200);
+      const stale = envelope();
+      await post('whippy', stale, {
+        'x-whippy-signature': signedAt(String(Date.now() - 301_000), stale),
+      }).expect(401);
+      const failure = await latestFailure('whippy');
+      expect(failure.reason).toBe('timestamp_out_of_tolerance');
+      expect(Math.abs(failure.timestampSkewSeconds - 301)).toBeLessThanOrEqual(2);
+    });
+
+    it.each([
+      ['microseconds', () => String(Date.now() * 1000)],
+      ['nanoseconds', () => `${Date.now()}000000`],
+    ])('says when t= looks like %s', async (unit, t) => {
+      const body = envelope();
+      await post('whippy', body, { 'x-whippy-signature': signedAt(t(), body) }).expect(401);
+      const failure = await latestFailure('whippy');
+      expect(failure.reason).toBe('malformed_header');
+      expect(failure.detail).toContain(`looks like unix ${unit}`);
+    });
+
+    it('says when another scheme got its timestamp in milliseconds', async () => {
+      const body = envelope();
+      const headers = standardWebhooksHeaders(SVIX, body, { t: Date.now() });
+      await post('svix', body, headers).expect(401);
+      expect((await latestFailure('svix')).detail).toContain('looks like unix milliseconds');
     });
   });
 

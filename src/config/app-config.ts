@@ -61,10 +61,28 @@ export interface DeliveryConfig {
   timeoutMs: number;
 }
 
+export interface ServerConfig {
+  /** @default 3000 */
+  port: number;
+  /** Larger webhook bodies get 413. @default 1 MiB */
+  bodyLimitBytes: number;
+  /** A client must send its request headers within this. @default 10000 */
+  headersTimeoutMs: number;
+  /** A client must send its whole request within this. @default 30000 */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. @default 5000 */
+  keepAliveTimeoutMs: number;
+  /** SIGTERM/SIGINT: the process has exited within this, whatever clients do. @default 10000 */
+  shutdownTimeoutMs: number;
+}
+
 export interface AppConfig {
-  /** APP_ENV; only `development` relaxes the rules on keys and the admin token. */
+  /**
+   * APP_ENV; only `development` relaxes the rules on keys and the admin token. Unset means
+   * `production` (`npm start` and the CLI default it to `development`).
+   */
   env: string;
-  server: { port: number; bodyLimitBytes: number };
+  server: ServerConfig;
   store: { dataDir: string; databaseUrl?: string };
   sources: Record<string, SourceConfig>;
   admin: {

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './config.error.js';
@@ -35,14 +35,37 @@ describe(loadConfig.name, () => {
   });
 
   it('generates a development key once, keeps it in DATA_DIR and reuses it', () => {
-    const data = dataDir();
-    const first = loadConfig({ configDir: configDir({}), env: { DATA_DIR: data } });
+    // A folder the loader creates (mkdtemp's own are 0700 already).
+    const data = join(dataDir(), 'data');
+    const first = loadConfig({ configDir: configDir({}), env: { APP_ENV: 'development', DATA_DIR: data } });
     const source = first.sources.whippy;
     expect(source.keys).toHaveLength(1);
     expect(source.generatedKeyFile).toBe(join(data, 'signing-key.whippy'));
     expect(existsSync(source.generatedKeyFile!)).toBe(true);
-    const again = loadConfig({ configDir: configDir({}), env: { DATA_DIR: data } });
+    // Only its owner reads the key, and only its owner opens the folder.
+    expect(statSync(source.generatedKeyFile!).mode & 0o777).toBe(0o600);
+    expect(statSync(data).mode & 0o777).toBe(0o700);
+    const again = loadConfig({ configDir: configDir({}), env: { APP_ENV: 'development', DATA_DIR: data } });
     expect(again.sources.whippy.keys).toEqual(source.keys);
+  });
+
+  it('applies production rules when APP_ENV is unset, unless the caller defaults it', () => {
+    const error = errorOf(() => loadConfig({ configDir: configDir({}), env: { DATA_DIR: dataDir() } }));
+    expect(error.message).toContain('APP_ENV=production');
+    expect(error.message).toContain('set WHIPPY_SIGNING_KEYS');
+    const started = loadConfig({
+      configDir: configDir({}),
+      env: { DATA_DIR: dataDir() },
+      defaultEnv: 'development',
+    });
+    expect(started.env).toBe('development');
+    // An APP_ENV in the environment always wins over the caller's default.
+    const given = loadConfig({
+      configDir: configDir({}),
+      env: { APP_ENV: 'staging', WHIPPY_SIGNING_KEYS: 'k', DATA_DIR: dataDir() },
+      defaultEnv: 'development',
+    });
+    expect(given.env).toBe('staging');
   });
 
   it('reads a comma-separated key ring, first key current', () => {
@@ -60,7 +83,11 @@ describe(loadConfig.name, () => {
     });
     const base = { APP_ENV: 'staging', WHIPPY_SIGNING_KEYS: 'k', DATA_DIR: dataDir() };
     const staging = loadConfig({ configDir: dir, env: base });
-    expect(staging.server).toEqual({ port: 4000, bodyLimitBytes: 256 * 1024 });
+    expect(staging.server).toMatchObject({
+      port: 4000,
+      bodyLimitBytes: 256 * 1024,
+      shutdownTimeoutMs: 10_000,
+    });
     expect(staging.log.level).toBe('debug');
     expect(staging.sources.whippy.toleranceSeconds).toBe(300);
     const overridden = loadConfig({ configDir: dir, env: { ...base, PORT: '5000', LOG_LEVEL: 'warn' } });

@@ -18,6 +18,11 @@ export interface LoadConfigOptions {
   requireSigningKeys?: boolean;
   /** Sections owned by integrations; the app passes them (see src/integrations/index.ts). */
   sections?: readonly ConfigSection[];
+  /**
+   * APP_ENV when the environment does not set it. `npm start` and the CLI say `development`;
+   * the built service as deployed keeps the safe default. @default 'production'
+   */
+  defaultEnv?: string;
 }
 
 type Tree = Record<string, unknown>;
@@ -28,7 +33,7 @@ type Tree = Record<string, unknown>;
  */
 export function loadConfig(options: LoadConfigOptions = {}): AppConfig {
   const env = options.env ?? process.env;
-  const appEnv = env.APP_ENV?.trim() || 'development';
+  const appEnv = env.APP_ENV?.trim() || options.defaultEnv || 'production';
   const configDir = resolve(options.configDir ?? env.CONFIG_DIR ?? 'config');
   const issues: string[] = [];
 

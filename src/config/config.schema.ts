@@ -123,7 +123,14 @@ export function validateConfig(
   const development = appEnv === 'development';
   r.section(tree, '(top level)', [...SECTIONS, ...sections.map((section) => section.name)]);
 
-  const server = r.section(tree.server, 'server', ['port', 'bodyLimit']);
+  const server = r.section(tree.server, 'server', [
+    'port',
+    'bodyLimit',
+    'headersTimeoutMs',
+    'requestTimeoutMs',
+    'keepAliveTimeoutMs',
+    'shutdownTimeoutMs',
+  ]);
   const store = r.section(tree.store, 'store', ['dataDir', 'databaseUrl']);
   const admin = r.section(tree.admin, 'admin', ['token']);
   const diagnostics = r.section(tree.diagnostics, 'diagnostics', ['maxFailures']);
@@ -153,10 +160,7 @@ export function validateConfig(
     integrations[section.name] = section.read(tree[section.name], r, section.name);
   const config: AppConfig = {
     env: appEnv,
-    server: {
-      port: r.integer(server.port, 'server.port', 3000, 0, 65535),
-      bodyLimitBytes: r.bytes(server.bodyLimit, 'server.bodyLimit', 1024 * 1024),
-    },
+    server: readServer(r, server),
     store: { dataDir: r.string(store.dataDir, 'store.dataDir') ?? './data', databaseUrl },
     sources,
     admin: { token, enabled: Boolean(token) || development },
@@ -170,6 +174,37 @@ export function validateConfig(
   };
   if (r.issues.length) throw new ConfigError(appEnv, r.issues);
   return config;
+}
+
+function readServer(r: ConfigReader, server: Tree): AppConfig['server'] {
+  const headersTimeoutMs = r.integer(
+    server.headersTimeoutMs,
+    'server.headersTimeoutMs',
+    10_000,
+    1000,
+    600_000,
+  );
+  const requestTimeoutMs = r.integer(
+    server.requestTimeoutMs,
+    'server.requestTimeoutMs',
+    30_000,
+    1000,
+    3_600_000,
+  );
+  if (headersTimeoutMs > requestTimeoutMs) {
+    r.problem(
+      'server.headersTimeoutMs',
+      `must not exceed server.requestTimeoutMs (${requestTimeoutMs}), got ${headersTimeoutMs}`,
+    );
+  }
+  return {
+    port: r.integer(server.port, 'server.port', 3000, 0, 65535),
+    bodyLimitBytes: r.bytes(server.bodyLimit, 'server.bodyLimit', 1024 * 1024),
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: r.integer(server.keepAliveTimeoutMs, 'server.keepAliveTimeoutMs', 5000, 0, 600_000),
+    shutdownTimeoutMs: r.integer(server.shutdownTimeoutMs, 'server.shutdownTimeoutMs', 10_000, 1000, 600_000),
+  };
 }
 
 function readSource(

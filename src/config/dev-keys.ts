@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AppConfig, isDevelopment, SourceConfig } from './app-config.js';
 
@@ -17,7 +17,10 @@ export function ensureDevelopmentKeys(config: AppConfig): void {
     if (source.keys.length > 0) continue;
     const file = developmentKeyFile(config.store.dataDir, source.name);
     if (!existsSync(file)) {
-      mkdirSync(config.store.dataDir, { recursive: true });
+      if (!existsSync(config.store.dataDir)) {
+        mkdirSync(config.store.dataDir, { recursive: true });
+        chmodSync(config.store.dataDir, 0o700);
+      }
       writeFileSync(file, `${newKey(source)}\n`, { mode: 0o600 });
     }
     source.keys = [readFileSync(file, 'utf8').trim()];

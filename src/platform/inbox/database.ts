@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
@@ -49,6 +49,21 @@ export interface Store {
   file?: string;
 }
 
+/**
+ * The data folder 0700 and the database file 0600, whatever the umask: events hold message
+ * bodies and phone numbers. SQLite gives the -wal and -shm files the database file's mode.
+ */
+function createPrivately(dataDir: string, file: string): void {
+  if (!existsSync(dataDir)) {
+    mkdirSync(dataDir, { recursive: true });
+    chmodSync(dataDir, 0o700);
+  }
+  if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
+  }
+}
+
 /** Opens the embedded SQLite file in dataDir, or PostgreSQL when a database URL is given. */
 export function openStore(options: { dataDir: string; databaseUrl?: string }): Store {
   if (options.databaseUrl) {
@@ -63,8 +78,8 @@ export function openStore(options: { dataDir: string; databaseUrl?: string }): S
       location: url.toString(),
     };
   }
-  mkdirSync(options.dataDir, { recursive: true });
   const file = resolve(options.dataDir, 'switchyard.db');
+  createPrivately(options.dataDir, file);
   const database = new SQLite(file);
   // WAL lets readers run beside the writer; FULL fsyncs every commit, so an acknowledged
   // event survives a power cut, not only a process crash.

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import type { EventsTable, Store } from './database.js';
 import { STORE } from './inbox.tokens.js';
+import type { Statement } from './statement-runner.js';
 import { StoreWriter } from './store-writer.service.js';
 
 export { StoreUnavailableError } from './store-writer.service.js';
@@ -55,6 +56,9 @@ export interface EventQuery {
   limit: number;
 }
 
+/** Not a valid source name (those are `[a-z0-9][a-z0-9_-]*`), so never a real event's. */
+const PROBE_SOURCE = ' probe';
+
 /** Column order of a new event row; the INSERT compiled at start binds them in this order. */
 const COLUMNS = [
   'id',
@@ -91,6 +95,33 @@ export class Inbox {
       .onConflict((oc) => oc.columns(['source', 'request_id']).doNothing())
       .returning('id')
       .compile().sql;
+    writer.useProbe(() => this.probeStatements());
+  }
+
+  /**
+   * A sentinel event inserted and deleted in one transaction: it meets the same triggers, file
+   * and disk as a real event, and no reader ever sees it. Its source cannot be configured.
+   */
+  private probeStatements(): Statement[] {
+    const now = new Date().toISOString();
+    const row: EventsTable = {
+      id: this.nextId(),
+      source: PROBE_SOURCE,
+      request_id: 'probe',
+      type: 'probe',
+      status: 'received',
+      raw_body: Buffer.alloc(0),
+      headers: '{}',
+      verification: '{}',
+      errors: null,
+      received_at: now,
+      updated_at: now,
+    };
+    const remove = this.store.db.deleteFrom('events').where('source', '=', PROBE_SOURCE).compile();
+    return [
+      { sql: this.insertSql, parameters: COLUMNS.map((c) => row[c]) },
+      { sql: remove.sql, parameters: remove.parameters },
+    ];
   }
 
   /** Commits a new event; a repeated `(source, requestId)` answers with the first event's id. */

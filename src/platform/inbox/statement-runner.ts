@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { CompiledQuery, Kysely } from 'kysely';
+import { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Database } from './database.js';
 
 /** A statement compiled by Kysely for the store's own dialect: SQL text and its parameters. */
@@ -9,9 +9,20 @@ export interface Statement {
   parameters: readonly unknown[];
 }
 
-/** Runs statements in one transaction; returns the rows each statement returned. */
+/** One caller's statements: they commit together or not at all. */
+export type StatementGroup = readonly Statement[];
+
+/** What one group got in an isolated run: the rows of each statement, or why it was rolled back. */
+export type GroupOutcome = { rows: unknown[][] } | { error: string };
+
 export interface StatementRunner {
-  run(statements: Statement[]): Promise<unknown[][]>;
+  /** Runs every group in one transaction, all or nothing; returns each group's rows. */
+  run(groups: readonly StatementGroup[]): Promise<unknown[][][]>;
+  /**
+   * Runs every group in one transaction, each under its own savepoint: a group that fails is
+   * rolled back alone and reported, the others commit. Throws when the commit itself fails.
+   */
+  runIsolated(groups: readonly StatementGroup[]): Promise<GroupOutcome[]>;
   close(): Promise<void>;
 }
 
@@ -19,17 +30,42 @@ export interface StatementRunner {
 export class KyselyStatementRunner implements StatementRunner {
   constructor(private readonly db: Kysely<Database>) {}
 
-  run(statements: Statement[]): Promise<unknown[][]> {
+  run(groups: readonly StatementGroup[]): Promise<unknown[][][]> {
     return this.db.transaction().execute(async (trx) => {
-      const results: unknown[][] = [];
-      for (const { sql, parameters } of statements) {
-        results.push((await trx.executeQuery(CompiledQuery.raw(sql, [...parameters]))).rows);
-      }
+      const results: unknown[][][] = [];
+      for (const group of groups) results.push(await runGroup(trx, group));
       return results;
     });
   }
 
+  runIsolated(groups: readonly StatementGroup[]): Promise<GroupOutcome[]> {
+    return this.db.transaction().execute(async (trx) => {
+      const outcomes: GroupOutcome[] = [];
+      for (const group of groups) {
+        await trx.executeQuery(CompiledQuery.raw('SAVEPOINT switchyard_group'));
+        try {
+          const rows = await runGroup(trx, group);
+          await trx.executeQuery(CompiledQuery.raw('RELEASE SAVEPOINT switchyard_group'));
+          outcomes.push({ rows });
+        } catch (error) {
+          // A failure here (the connection is gone) ends the whole run: nothing commits.
+          await trx.executeQuery(CompiledQuery.raw('ROLLBACK TO SAVEPOINT switchyard_group'));
+          outcomes.push({ error: (error as Error).message });
+        }
+      }
+      return outcomes;
+    });
+  }
+
   async close(): Promise<void> {}
+}
+
+async function runGroup(trx: Transaction<Database>, group: StatementGroup): Promise<unknown[][]> {
+  const rows: unknown[][] = [];
+  for (const { sql, parameters } of group) {
+    rows.push((await trx.executeQuery(CompiledQuery.raw(sql, [...parameters]))).rows);
+  }
+  return rows;
 }
 
 /**
@@ -51,32 +87,45 @@ function writerThread(): void {
     if (!statement) prepared.set(sql, (statement = db.prepare(sql)));
     return statement;
   };
-  const transaction = db.transaction((statements: { sql: string; parameters: unknown[] }[]) =>
+  type Group = { sql: string; parameters: unknown[] }[];
+  const runGroup = (statements: Group) =>
     statements.map(({ sql, parameters }) => {
       const statement = prepare(sql);
       if (statement.reader) return statement.all(...parameters);
       statement.run(...parameters);
       return [];
+    });
+  const all = db.transaction((groups: Group[]) => groups.map(runGroup));
+  // Called inside a transaction, a better-sqlite3 transaction function is a savepoint.
+  const savepoint = db.transaction(runGroup);
+  const isolated = db.transaction((groups: Group[]) =>
+    groups.map((group) => {
+      try {
+        return { rows: savepoint(group) };
+      } catch (error) {
+        // Some errors (disk full, I/O) make SQLite roll back the whole transaction; what ran
+        // after would then commit on its own, so the run stops and nothing is reported stored.
+        if (!db.inTransaction) throw error;
+        return { error: (error as Error).message };
+      }
     }),
   );
-  parentPort.on(
-    'message',
-    (message: { seq: number; statements: { sql: string; parameters: unknown[] }[] } | 'close') => {
-      if (message === 'close') {
-        db.close();
-        parentPort.postMessage('closed');
-        return;
-      }
-      try {
-        parentPort.postMessage({ seq: message.seq, results: transaction(message.statements) });
-      } catch (error) {
-        parentPort.postMessage({ seq: message.seq, error: (error as Error).message });
-      }
-    },
-  );
+  parentPort.on('message', (message: { seq: number; groups: Group[]; isolate: boolean } | 'close') => {
+    if (message === 'close') {
+      db.close();
+      parentPort.postMessage('closed');
+      return;
+    }
+    try {
+      const run = message.isolate ? isolated : all;
+      parentPort.postMessage({ seq: message.seq, results: run(message.groups) });
+    } catch (error) {
+      parentPort.postMessage({ seq: message.seq, error: (error as Error).message });
+    }
+  });
 }
 
-type Reply = { seq: number; results?: unknown[][]; error?: string } | 'closed';
+type Reply = { seq: number; results?: unknown[]; error?: string } | 'closed';
 
 /**
  * SQLite writes (and their fsync) run on a worker thread, so the event loop keeps reading and
@@ -86,19 +135,27 @@ type Reply = { seq: number; results?: unknown[][]; error?: string } | 'closed';
 export class SqliteWorkerRunner implements StatementRunner {
   private worker?: Worker;
   private seq = 0;
-  private readonly waiting = new Map<number, { resolve(r: unknown[][]): void; reject(e: Error): void }>();
+  private readonly waiting = new Map<number, { resolve(r: unknown[]): void; reject(e: Error): void }>();
   private readonly workerData: { driverPath: string; file: string };
 
   constructor(file: string) {
     this.workerData = { driverPath: createRequire(import.meta.url).resolve('better-sqlite3'), file };
   }
 
-  run(statements: Statement[]): Promise<unknown[][]> {
+  run(groups: readonly StatementGroup[]): Promise<unknown[][][]> {
+    return this.post(groups, false) as Promise<unknown[][][]>;
+  }
+
+  runIsolated(groups: readonly StatementGroup[]): Promise<GroupOutcome[]> {
+    return this.post(groups, true) as Promise<GroupOutcome[]>;
+  }
+
+  private post(groups: readonly StatementGroup[], isolate: boolean): Promise<unknown[]> {
     const worker = this.worker ?? this.start();
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
       this.waiting.set(seq, { resolve, reject });
-      worker.postMessage({ seq, statements });
+      worker.postMessage({ seq, groups, isolate });
     });
   }
 

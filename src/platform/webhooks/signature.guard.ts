@@ -5,20 +5,23 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
+import { RejectionLog } from './rejection-log.service.js';
 import { SourceRegistry } from './sources.service.js';
 import { VerificationDiagnostics } from './verification-diagnostics.service.js';
 import type { WebhookRequest } from './webhook-request.js';
 
 /**
  * Verifies the signature on the exact received bytes before anything parses them. Answers
- * 404 for an unknown or disabled source and 401 without saying which check failed; the
- * reason goes to the diagnostics.
+ * 404 for an unknown or disabled source (the raw-body middleware has answered that already)
+ * and 401 without saying which check failed; the reason goes to the diagnostics and one
+ * rate-limited log line.
  */
 @Injectable()
 export class SignatureGuard implements CanActivate {
   constructor(
     private readonly sources: SourceRegistry,
     private readonly diagnostics: VerificationDiagnostics,
+    private readonly rejections: RejectionLog,
   ) {}
 
   canActivate(context: ExecutionContext): boolean {
@@ -29,6 +32,13 @@ export class SignatureGuard implements CanActivate {
     const now = Math.floor(Date.now() / 1000);
     const result = source.scheme.verify(req.headers, body, source.keys, source.config.toleranceSeconds, now);
     if (!result.ok) {
+      this.rejections.record({
+        source: source.config.name,
+        status: 401,
+        reason: result.reason,
+        remoteAddress: req.socket.remoteAddress,
+        bodyBytes: body.length,
+      });
       this.diagnostics.record(
         source,
         result,

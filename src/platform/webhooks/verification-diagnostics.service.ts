@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { monotonicFactory } from 'ulid';
 import type { AppConfig } from '../../config/app-config.js';
@@ -42,11 +42,11 @@ const HINTS: Record<Rejected['reason'], (source: Source) => string> = {
 
 /**
  * Keeps the latest verification failures in memory (no store write: a flood of forged
- * requests costs no disk) and works out what would have matched instead.
+ * requests costs no disk) and works out what would have matched instead. The log gets one
+ * compact, rate-limited line per failure from the RejectionLog; the details are read here.
  */
 @Injectable()
 export class VerificationDiagnostics {
-  private readonly logger = new Logger('SignatureGuard');
   private readonly nextId = monotonicFactory();
   private readonly failures: VerificationFailure[] = [];
   private readonly max: number;
@@ -83,10 +83,6 @@ export class VerificationDiagnostics {
       userAgent:
         typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : undefined,
     };
-    this.logger.warn(
-      `401 on /webhooks/${failure.source}: ${failure.reason} (${failure.detail})` +
-        (failure.alternatives.length ? `; ${failure.alternatives.join('; ')}` : ''),
-    );
     if (this.max > 0) {
       this.failures.push(failure);
       if (this.failures.length > this.max) this.failures.shift();

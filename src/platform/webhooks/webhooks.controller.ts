@@ -14,6 +14,7 @@ import { BUS_SIGNALS, type EventReceivedSignal } from '../bus/bus-signals.js';
 import { Inbox, StoreUnavailableError } from '../inbox/inbox.service.js';
 import { isKnownEventType } from '../events/event-types.js';
 import { parseEnvelope } from './envelope.js';
+import { RejectionLog } from './rejection-log.service.js';
 import { SignatureGuard } from './signature.guard.js';
 import type { WebhookRequest } from './webhook-request.js';
 
@@ -25,6 +26,7 @@ export class WebhooksController {
   constructor(
     private readonly inbox: Inbox,
     private readonly emitter: EventEmitter2,
+    private readonly rejections: RejectionLog,
   ) {}
 
   /** Answers only after the event is committed; a duplicate is acknowledged, not stored again. */
@@ -35,9 +37,18 @@ export class WebhooksController {
     const source = req.source!;
     const verification = req.verification!;
     const body = req.rawBody!;
-    const check = parseEnvelope(body);
-    if (!check.ok) throw new BadRequestException({ error: 'invalid_payload', message: check.message });
-    const { envelope } = check;
+    const check = parseEnvelope(body, verification.messageId);
+    if (!check.ok) {
+      this.rejections.record({
+        source: source.config.name,
+        status: 400,
+        reason: 'invalid_payload',
+        remoteAddress: req.socket.remoteAddress,
+        bodyBytes: body.length,
+      });
+      throw new BadRequestException({ error: 'invalid_payload', message: check.message });
+    }
+    const { envelope, requestId } = check;
 
     const headers: Record<string, string> = {};
     for (const name of source.keptHeaders) {
@@ -49,7 +60,7 @@ export class WebhooksController {
     try {
       const { id, duplicate, receivedAt } = await this.inbox.record({
         source: source.config.name,
-        requestId: verification.messageId ?? envelope.request_id,
+        requestId,
         type: envelope.event,
         status,
         rawBody: body,
@@ -64,7 +75,7 @@ export class WebhooksController {
         const signal: EventReceivedSignal = {
           id,
           source: source.config.name,
-          requestId: verification.messageId ?? envelope.request_id,
+          requestId,
           type: envelope.event,
           status,
           receivedAt,

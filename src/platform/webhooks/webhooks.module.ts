@@ -1,6 +1,7 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { InboxModule } from '../inbox/inbox.module.js';
 import { RawBodyMiddleware } from './raw-body.middleware.js';
+import { RejectionLog } from './rejection-log.service.js';
 import { SignatureGuard } from './signature.guard.js';
 import { SourceRegistry } from './sources.service.js';
 import { VerificationDiagnostics } from './verification-diagnostics.service.js';
@@ -10,7 +11,7 @@ import { WebhooksController } from './webhooks.controller.js';
 @Module({
   imports: [InboxModule],
   controllers: [WebhooksController],
-  providers: [SourceRegistry, SignatureGuard, VerificationDiagnostics],
+  providers: [SourceRegistry, SignatureGuard, VerificationDiagnostics, RejectionLog],
   exports: [SourceRegistry, VerificationDiagnostics],
 })
 export class WebhooksModule implements NestModule {

@@ -8,6 +8,7 @@ import {
   matchKey,
   parseTimestamp,
   rejectHeader,
+  unitNote,
   SignatureScheme,
   SignRequest,
   Verification,
@@ -47,7 +48,7 @@ export class HmacScheme implements SignatureScheme {
         return rejectHeader(
           this.name,
           'malformed_header',
-          `${timestampHeader} is missing or not unix seconds`,
+          `${timestampHeader} is missing or not unix seconds${unitNote(timestampText)}`,
         );
       }
     }

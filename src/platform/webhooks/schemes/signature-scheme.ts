@@ -94,6 +94,19 @@ export function parseTimestamp(value: string | undefined): number | undefined {
   return Number(value.trim());
 }
 
+/** What a whole-number timestamp of this many digits most likely counts, when not seconds. */
+const OTHER_UNITS: Record<number, string> = { 13: 'milliseconds', 16: 'microseconds', 19: 'nanoseconds' };
+
+/**
+ * Says, for the diagnostics, when a timestamp looks like a unit other than unix seconds (13
+ * digits: milliseconds, 16: microseconds, 19: nanoseconds); '' otherwise.
+ */
+export function unitNote(value: string | undefined): string {
+  const text = value?.trim() ?? '';
+  const unit = /^\d+$/.test(text) ? OTHER_UNITS[text.length] : undefined;
+  return unit ? ` (${text} looks like unix ${unit}, not seconds)` : '';
+}
+
 /** Decides the outcome once the signature check and the timestamp are known. */
 export function conclude(
   scheme: SchemeName,

@@ -7,6 +7,7 @@ import {
   matchKey,
   parseTimestamp,
   rejectHeader,
+  unitNote,
   SignatureScheme,
   SignRequest,
   Verification,
@@ -59,7 +60,7 @@ export class StandardWebhooksScheme implements SignatureScheme {
       return rejectHeader(
         this.name,
         'malformed_header',
-        'webhook-timestamp or webhook-signature is malformed',
+        `webhook-timestamp or webhook-signature is malformed${timestamp === undefined ? unitNote(timestampText) : ''}`,
       );
     }
     const prefix = `${id}.${timestampText.trim()}.`;

@@ -7,6 +7,7 @@ import {
   matchKey,
   parseTimestamp,
   rejectHeader,
+  unitNote,
   SignatureScheme,
   SignRequest,
   Verification,
@@ -17,6 +18,8 @@ export const WHIPPY_SIGNATURE_HEADER = 'x-whippy-signature';
 /**
  * `X-Whippy-Signature: t=<unix seconds>,v1=<signature>[,v1=…]`; HMAC-SHA256 over `<t>.<raw body>`
  * keyed with the API key's UTF-8 bytes; base64 (padded or not) or a 64-character hex digest.
+ * Whippy does not publish the format, so a 13-digit `t=` is read as unix milliseconds (same
+ * tolerance; the signed text is `t` as sent): accepting it weakens nothing.
  */
 export class WhippyScheme implements SignatureScheme {
   readonly name = 'whippy' as const;
@@ -37,11 +40,11 @@ export class WhippyScheme implements SignatureScheme {
     if (value === undefined)
       return rejectHeader(this.name, 'missing_header', `no ${WHIPPY_SIGNATURE_HEADER} header`);
     const parsed = parseWhippyHeader(value);
-    if (!parsed) {
+    if ('problem' in parsed) {
       return rejectHeader(
         this.name,
         'malformed_header',
-        `${WHIPPY_SIGNATURE_HEADER} is not "t=<unix seconds>,v1=<signature>"`,
+        `${WHIPPY_SIGNATURE_HEADER} is not "t=<unix seconds>,v1=<signature>"${parsed.problem}`,
       );
     }
     const prefix = `${parsed.timestampText}.`;
@@ -63,7 +66,10 @@ interface WhippyHeader {
   signatures: Buffer[];
 }
 
-function parseWhippyHeader(value: string): WhippyHeader | undefined {
+/** `t=` as unix milliseconds: 13 digits (from 2001 to 2286). */
+const MILLISECONDS = /^\d{13}$/;
+
+function parseWhippyHeader(value: string): WhippyHeader | { problem: string } {
   let timestampText: string | undefined;
   const signatures: Buffer[] = [];
   for (const part of value.split(',')) {
@@ -77,7 +83,14 @@ function parseWhippyHeader(value: string): WhippyHeader | undefined {
       if (bytes) signatures.push(bytes);
     }
   }
-  const timestamp = parseTimestamp(timestampText);
-  if (timestamp === undefined || timestampText === undefined || signatures.length === 0) return undefined;
-  return { timestamp, timestampText: timestampText.trim(), signatures };
+  const text = timestampText?.trim();
+  const timestamp =
+    text !== undefined && MILLISECONDS.test(text) ? Math.floor(Number(text) / 1000) : parseTimestamp(text);
+  if (timestamp === undefined || text === undefined) {
+    return {
+      problem: text === undefined ? ': no t=' : `: t=${text.slice(0, 24)} is not a time${unitNote(text)}`,
+    };
+  }
+  if (signatures.length === 0) return { problem: ': no v1= signature' };
+  return { timestamp, timestampText: text, signatures };
 }

@@ -8,24 +8,16 @@ import { parseWhippyEvent } from '../events/index.js';
 import type { Statement } from '../inbox/statement-runner.js';
 import { BUS_SIGNALS, EventReceivedSignal } from './bus-signals.js';
 import { DeliveryLane, Job } from './delivery-lane.js';
+import { fromRow, Incoming, toIncoming } from './delivery-rows.js';
 import { DeliveryLeadership } from './delivery-leadership.service.js';
 import { DeliveryRepository, DeliveryView } from './delivery.repository.js';
 import { Ordering, orderingOf } from './ordering.js';
 import { persist, sleep } from './persist.js';
+import { runHandler } from './handler-run.js';
 import { afterFailure, describe, Verdict } from './retry-policy.js';
 import { RouteTable } from './route-table.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 import type { DeliveryContext, RawEvent, SubscriberDefinition } from './subscriber.js';
-
-/** A stored event on its way to classification. */
-export interface Incoming {
-  id: string;
-  source: string;
-  requestId: string;
-  type: string;
-  receivedAt: string;
-  data: Record<string, unknown>;
-}
 
 /** What classifying an event writes, and the deliveries it makes (one per insert, in order). */
 export interface Classified {
@@ -36,13 +28,6 @@ export interface Classified {
 interface CachedEvent {
   event: unknown;
   raw: RawEvent;
-}
-
-class DeliveryTimeout extends Error {
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
-    this.name = 'DeliveryTimeout';
-  }
 }
 
 const PAGE = 500;
@@ -105,7 +90,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       const ordering = orderingOf(subscriber);
       if (ordering) this.orderings.set(subscriber.id, ordering);
     }
-    this.logRoutes();
+    this.logger.log(this.routes.summary());
     this.ready = true;
     await this.leadership.start(this.config.get('store', { infer: true }).databaseUrl, (leading) =>
       this.lead(leading),
@@ -347,20 +332,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       logger: this.loggers.get(subscriber.id)!,
       signal: AbortSignal.any([controller.signal, this.stopping.signal]),
     };
-    const handling = (async () => subscriber.handle(cached.event, context))().then(
-      () => ({ ok: true as const }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<{ ok: false; error: unknown; timeout: true }>((resolve) => {
-      timer = setTimeout(() => {
-        const error = new DeliveryTimeout(timeoutMs);
-        controller.abort(error);
-        resolve({ ok: false, error, timeout: true });
-      }, timeoutMs);
-    });
-    const outcome = await Promise.race([handling, timedOut]);
-    clearTimeout(timer);
+    const { outcome, handling } = await runHandler(subscriber, cached.event, context, controller, timeoutMs);
 
     if (!outcome.ok && this.stopping.signal.aborted) {
       // Cut off by a stop, not by its own failure: not an attempt, and not a crash to count.
@@ -617,59 +589,4 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       this.logger.warn(`looking for deliveries made by other processes failed: ${describe(error)}`);
     }
   }
-
-  private logRoutes(): void {
-    const table = this.routes.table();
-    const lines = table.map(
-      ({ type, subscribers }) =>
-        `  ${type} → ${subscribers.map((s) => (s.filter ? `${s.id} (filter ${JSON.stringify(s.filter)})` : s.id)).join(', ')}`,
-    );
-    this.logger.log(
-      lines.length
-        ? `routing table:\n${lines.join('\n')}`
-        : 'routing table: no subscribers; events are kept as unrouted',
-    );
-    const unconfigured = this.routes.unconfigured();
-    if (unconfigured.length)
-      this.logger.log(
-        `not named under subscribers: (so on, with every event they declare): ${unconfigured.join(', ')}`,
-      );
-  }
-}
-
-export function toIncoming(row: {
-  id: string;
-  source: string;
-  request_id: string;
-  type: string;
-  raw_body: Buffer | Uint8Array;
-  received_at: string;
-}): Incoming {
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(Buffer.from(row.raw_body).toString('utf8')).data;
-  } catch {
-    data = undefined as unknown as Record<string, unknown>;
-  }
-  return {
-    id: row.id,
-    source: row.source,
-    requestId: row.request_id,
-    type: row.type,
-    receivedAt: row.received_at,
-    data,
-  };
-}
-
-export function fromRow(row: DeliveriesTable): Job {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    subscriberId: row.subscriber_id,
-    attempts: row.attempts,
-    throttles: row.throttles,
-    orderKey: row.order_key,
-    dueAt: row.status === 'failed' && row.next_attempt_at ? Date.parse(row.next_attempt_at) : Date.now(),
-    lastError: row.last_error,
-  };
 }

@@ -1,7 +1,8 @@
 import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import type { DeliveriesTable } from '../inbox/database.js';
 import { eventTypeMatches } from '../events/index.js';
-import { DeliveryEngine, toIncoming } from './delivery-engine.service.js';
+import { DeliveryEngine } from './delivery-engine.service.js';
+import { toIncoming } from './delivery-rows.js';
 import { DeliveryRepository, DeliveryView, toView } from './delivery.repository.js';
 
 const PAGE = 500;

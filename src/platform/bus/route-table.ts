@@ -136,6 +136,25 @@ export class RouteTable {
       }));
   }
 
+  /** The start-up log: event type → subscribers with filters, and the routing default. */
+  summary(): string {
+    const lines = this.table().map(
+      ({ type, subscribers }) =>
+        `  ${type} → ${subscribers.map((s) => (s.filter ? `${s.id} (filter ${JSON.stringify(s.filter)})` : s.id)).join(', ')}`,
+    );
+    const unconfigured = this.unconfigured();
+    return [
+      lines.length
+        ? `routing table:\n${lines.join('\n')}`
+        : 'routing table: no subscribers; events are kept as unrouted',
+      ...(unconfigured.length
+        ? [
+            `not named under subscribers: (on by default, with every event they declare): ${unconfigured.join(', ')}`,
+          ]
+        : []),
+    ].join('\n');
+  }
+
   /** Subscribers the `subscribers:` section does not name: on, with every event they declare. */
   unconfigured(): string[] {
     return this.routes.filter((route) => !route.config).map((route) => route.subscriber.id);

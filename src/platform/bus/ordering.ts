@@ -50,7 +50,9 @@ export function orderKey(value: unknown, warn: (problem: string) => void): strin
     case 'boolean':
       return String(value);
     default:
-      warn(`returned ${Array.isArray(value) ? 'an array' : `a ${typeof value}`}, not a scalar`);
+      warn(
+        `returned ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : `a ${typeof value}`}, not a scalar`,
+      );
       return null;
   }
 }

@@ -194,6 +194,40 @@ describe('routes checked at start', () => {
     );
   });
 
+  it('stops on a filter path that is not a field of the events, suggesting the nearest', async () => {
+    const error = await failure('subscribers:\n  test.steady:\n    filter:\n      data.directon: INBOUND\n');
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.message).toContain(
+      'subscribers.test.steady.filter.data.directon: no such field in message.created; did you mean data.direction?',
+    );
+  });
+
+  it('accepts filters on nested fields and on type and source', async () => {
+    const t = await startApp({
+      configDir: configDirWith(
+        "subscribers:\n  test.contacts:\n    filter:\n      data.communication_preferences: { exists: true }\n      source: whippy\n  test.everything:\n    events: [lead.new]\n    filter:\n      data.contact.phone: { prefix: '+1' }\n",
+      ),
+      modules: [ProbeModule],
+    });
+    await t.close();
+  });
+
+  it('stops on a relay orderBy that is an object, or missing, in an event type the target takes', async () => {
+    const secret = `whsec_${Buffer.from('routes test relay secret 32 byte').toString('base64')}`;
+    const relay = (orderBy: string, events: string) =>
+      `relay:\n  targets:\n    crm:\n      url: http://127.0.0.1:9/x\n      secret: ${secret}\n      events: ${events}\n      orderBy: ${orderBy}\n`;
+    const object = await failure(relay('data.contact', '[lead.new]'));
+    expect(object).toBeInstanceOf(ConfigError);
+    expect(object.message).toContain(
+      "subscriber relay.crm (relay target 'crm'): orderBy 'data.contact' is an object in lead.new, not a scalar (a field inside it: data.contact.id",
+    );
+    const missing = await failure(relay('data.contact_id', '[message.created, contact.created]'));
+    expect(missing.message).toContain(
+      "subscriber relay.crm (relay target 'crm'): orderBy 'data.contact_id' is not a field of contact.created",
+    );
+    expect(missing.message).not.toContain('of message.created');
+  });
+
   it('stops when two subscribers claim one id', async () => {
     const error = await failure('', [ProbeModule, ClashingModule]);
     expect(error).toBeInstanceOf(DuplicateSubscriberError);

@@ -53,6 +53,11 @@ export interface SubscriberRouteConfig {
 export interface DeliveryConfig {
   /** Attempts before a delivery is dead. @default 10 */
   maxAttempts: number;
+  /**
+   * Throttled attempts (RetryLater: a 429, or a 503 with Retry-After) that do not count
+   * against maxAttempts; past this many, they do. @default 50
+   */
+  maxThrottledAttempts: number;
   /** Exponential: initialMs × 2^(attempt−1), at most maxMs; jitter spreads it over 50–100 %. */
   backoff: { initialMs: number; maxMs: number; jitter: boolean };
   /** Deliveries running at once, per subscriber. @default 10 */

@@ -361,13 +361,26 @@ function readCondition(r: ConfigReader, value: unknown, path: string): FilterCon
 }
 
 function readDelivery(r: ConfigReader, value: unknown): DeliveryConfig {
-  const tree = r.section(value, 'delivery', ['maxAttempts', 'backoff', 'concurrency', 'timeoutMs']);
+  const tree = r.section(value, 'delivery', [
+    'maxAttempts',
+    'maxThrottledAttempts',
+    'backoff',
+    'concurrency',
+    'timeoutMs',
+  ]);
   const backoff = r.section(tree.backoff, 'delivery.backoff', ['initialMs', 'maxMs', 'jitter']);
   const initialMs = r.integer(backoff.initialMs, 'delivery.backoff.initialMs', 1000, 1, 86_400_000);
   const maxMs = r.integer(backoff.maxMs, 'delivery.backoff.maxMs', 3_600_000, 1, 7 * 86_400_000);
   if (maxMs < initialMs) r.problem('delivery.backoff.maxMs', `must be at least initialMs (${initialMs})`);
   return {
     maxAttempts: r.integer(tree.maxAttempts, 'delivery.maxAttempts', 10, 1, 1000),
+    maxThrottledAttempts: r.integer(
+      tree.maxThrottledAttempts,
+      'delivery.maxThrottledAttempts',
+      50,
+      0,
+      10_000,
+    ),
     backoff: { initialMs, maxMs, jitter: r.boolean(backoff.jitter, 'delivery.backoff.jitter', true) },
     concurrency: r.integer(tree.concurrency, 'delivery.concurrency', 10, 1, 1000),
     timeoutMs: r.integer(tree.timeoutMs, 'delivery.timeoutMs', 30_000, 1, 3_600_000),

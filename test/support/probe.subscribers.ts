@@ -105,3 +105,36 @@ export class ClashingSubscribers {
 
 @Module({ providers: [ClashingSubscribers] })
 export class ClashingModule {}
+
+/**
+ * Subscribers for the delivery-hardening suites, kept out of ProbeModule so that the other
+ * suites' lists of deliveries stay as they are. Behaviours are set on the shared Probe.
+ */
+@Injectable()
+export class HardeningSubscribers {
+  constructor(private readonly probe: Probe) {}
+
+  /** Its handler may ignore ctx.signal; a short timeout shows what the engine does then. */
+  @OnWhippyEvent(MessageCreated, { id: 'test.stubborn', timeoutMs: 100 })
+  stubborn(event: MessageCreated, context: DeliveryContext) {
+    return this.probe.handle('test.stubborn', event, context);
+  }
+
+  /** A dead delivery holds its contact's later ones back until it is retried. */
+  @OnWhippyEvent(MessageCreated, { id: 'test.held', orderBy: { key: 'data.contact_id', onDead: 'hold' } })
+  held(event: MessageCreated, context: DeliveryContext) {
+    return this.probe.handle('test.held', event, context);
+  }
+
+  /** A function key that returns an object: not a key at all. */
+  @OnWhippyEvent(MessageCreated, {
+    id: 'test.object-key',
+    orderBy: (event) => ({ contact: event.data.contactId }),
+  })
+  objectKey(event: MessageCreated, context: DeliveryContext) {
+    return this.probe.handle('test.object-key', event, context);
+  }
+}
+
+@Module({ providers: [Probe, ProbeSubscribers, HardeningSubscribers], exports: [Probe] })
+export class HardeningProbeModule {}

@@ -3,8 +3,6 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
 import {
   type DeliveryContext,
-  fieldOf,
-  type RawEvent,
   type SubscriberDefinition,
   SubscriberRegistry,
 } from '../../platform/bus/index.js';
@@ -34,14 +32,14 @@ export class RelaySubscribers {
 /** The subscriber that forwards events to one target. */
 export function relayTarget(target: RelayTargetConfig): SubscriberDefinition<WhippyEvent> {
   const client = new RelayClient(target);
-  const orderBy = target.orderBy;
   return {
     id: `relay.${target.name}`,
     events: target.events,
     origin: `relay target '${target.name}'`,
     // The engine's timeout is the backstop; the client's own, a little earlier, names the URL.
     timeoutMs: target.timeoutMs + ENGINE_TIMEOUT_GRACE_MS,
-    orderBy: orderBy ? (_event: WhippyEvent, raw: RawEvent) => fieldOf(raw, orderBy) : undefined,
+    // A path, so the platform checks it against the catalog at start.
+    orderBy: target.orderBy,
     handle: (event: WhippyEvent, ctx: DeliveryContext) => client.send(relayPayload(event), ctx),
   };
 }

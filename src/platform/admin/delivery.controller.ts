@@ -10,7 +10,8 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
-import { DeliveryRepository, toView } from '../bus/delivery.repository.js';
+import { DeliveryRepairs } from '../bus/delivery-repairs.service.js';
+import { DeliveryRepository } from '../bus/delivery.repository.js';
 import { parseLimit, parseTime } from './admin-query.js';
 import { AdminGuard } from './admin.guard.js';
 
@@ -22,6 +23,7 @@ const DELIVERY_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'dead'];
 export class DeliveryController {
   constructor(
     private readonly engine: DeliveryEngine,
+    private readonly repairs: DeliveryRepairs,
     private readonly deliveries: DeliveryRepository,
   ) {}
 
@@ -68,7 +70,7 @@ export class DeliveryController {
         message: '"subscribers" must be a list of subscriber ids',
       });
     }
-    return { deliveries: await this.engine.replay(id, subscribers as string[] | undefined) };
+    return { deliveries: await this.repairs.replay(id, subscribers as string[] | undefined) };
   }
 
   /** Newest first; pass `nextCursor` back as `cursor`. */
@@ -94,21 +96,21 @@ export class DeliveryController {
       before: cursor || undefined,
       limit: pageSize + 1,
     });
-    const page = rows.slice(0, pageSize).map(toView);
+    const page = await this.engine.views(rows.slice(0, pageSize));
     return { items: page, nextCursor: rows.length > pageSize ? page[page.length - 1].id : null };
   }
 
   @Post('deliveries/:id/retry')
   @HttpCode(202)
   retry(@Param('id') id: string) {
-    return this.engine.retry(id);
+    return this.repairs.retry(id);
   }
 
   /** Every dead delivery of the subscriber, again. */
   @Post('subscribers/:id/redrive')
   @HttpCode(202)
   redrive(@Param('id') id: string) {
-    return this.engine.redrive(id);
+    return this.repairs.redrive(id);
   }
 
   /** `{"since", "until", "dryRun"}`: dry run (the default) only counts what would be delivered. */
@@ -118,7 +120,7 @@ export class DeliveryController {
     if (body?.dryRun !== undefined && typeof body.dryRun !== 'boolean') {
       throw new BadRequestException({ error: 'invalid_payload', message: '"dryRun" must be true or false' });
     }
-    return this.engine.backfill(id, {
+    return this.repairs.backfill(id, {
       since: parseTime('since', body?.since),
       until: parseTime('until', body?.until),
       dryRun: body?.dryRun !== false,

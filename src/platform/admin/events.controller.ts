@@ -1,5 +1,6 @@
 import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
-import { DeliveryRepository, toView } from '../bus/delivery.repository.js';
+import { DeliveryEngine } from '../bus/delivery-engine.service.js';
+import { DeliveryRepository } from '../bus/delivery.repository.js';
 import { Inbox } from '../inbox/inbox.service.js';
 import { VerificationDiagnostics } from '../webhooks/verification-diagnostics.service.js';
 import { parseLimit, parseTime } from './admin-query.js';
@@ -12,6 +13,7 @@ export class EventsController {
     private readonly inbox: Inbox,
     private readonly diagnostics: VerificationDiagnostics,
     private readonly deliveries: DeliveryRepository,
+    private readonly engine: DeliveryEngine,
   ) {}
 
   /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
@@ -45,7 +47,7 @@ export class EventsController {
     const event = await this.inbox.get(id);
     if (!event) throw new NotFoundException({ error: 'not_found', message: `no event ${id}` });
     const { rawBody, ...rest } = event;
-    const deliveries = (await this.deliveries.ofEvent(id)).map(toView);
+    const deliveries = await this.engine.views(await this.deliveries.ofEvent(id));
     return { ...rest, rawBody: rawBody.toString('utf8'), deliveries };
   }
 

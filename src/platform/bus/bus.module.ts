@@ -2,13 +2,15 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { InboxModule } from '../inbox/inbox.module.js';
 import { DeliveryEngine } from './delivery-engine.service.js';
+import { DeliveryLeadership } from './delivery-leadership.service.js';
+import { DeliveryRepairs } from './delivery-repairs.service.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
 /** Subscribers, routes and the delivery engine. Integrations import it for SubscriberRegistry. */
 @Module({
   imports: [DiscoveryModule, InboxModule],
-  providers: [SubscriberRegistry, DeliveryRepository, DeliveryEngine],
-  exports: [SubscriberRegistry, DeliveryEngine, DeliveryRepository],
+  providers: [SubscriberRegistry, DeliveryRepository, DeliveryLeadership, DeliveryEngine, DeliveryRepairs],
+  exports: [SubscriberRegistry, DeliveryEngine, DeliveryRepository, DeliveryRepairs],
 })
 export class BusModule {}

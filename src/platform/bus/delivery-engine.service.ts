@@ -1,35 +1,28 @@
 import { AsyncResource } from 'node:async_hooks';
-import {
-  BadRequestException,
-  BeforeApplicationShutdown,
-  ConflictException,
-  Injectable,
-  Logger,
-  NotFoundException,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import type { AppConfig, DeliveryConfig } from '../../config/app-config.js';
 import type { DeliveriesTable } from '../inbox/database.js';
-import { eventTypeMatches, parseWhippyEvent } from '../events/index.js';
+import { parseWhippyEvent } from '../events/index.js';
 import type { Statement } from '../inbox/statement-runner.js';
-import { PermanentFailure, RetryLater } from './delivery-errors.js';
-import { DeliveryLane, Job } from './delivery-lane.js';
-import { DeliveryRepository, DeliveryView, toView } from './delivery.repository.js';
 import { BUS_SIGNALS, EventReceivedSignal } from './bus-signals.js';
+import { DeliveryLane, Job } from './delivery-lane.js';
+import { fromRow, Incoming, toIncoming } from './delivery-rows.js';
+import { DeliveryLeadership } from './delivery-leadership.service.js';
+import { DeliveryRepository, DeliveryView } from './delivery.repository.js';
+import { Ordering, orderingOf } from './ordering.js';
+import { persist, sleep } from './persist.js';
+import { runHandler } from './handler-run.js';
+import { afterFailure, describe, Verdict } from './retry-policy.js';
 import { RouteTable } from './route-table.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 import type { DeliveryContext, RawEvent, SubscriberDefinition } from './subscriber.js';
 
-/** A stored event on its way to classification. */
-interface Incoming {
-  id: string;
-  source: string;
-  requestId: string;
-  type: string;
-  receivedAt: string;
-  data: Record<string, unknown>;
+/** What classifying an event writes, and the deliveries it makes (one per insert, in order). */
+export interface Classified {
+  statements: Statement[];
+  jobs: Job[];
 }
 
 interface CachedEvent {
@@ -37,21 +30,20 @@ interface CachedEvent {
   raw: RawEvent;
 }
 
-class DeliveryTimeout extends Error {
-  constructor(ms: number) {
-    super(`timed out after ${ms} ms`);
-    this.name = 'DeliveryTimeout';
-  }
-}
-
-const ERROR_TEXT_LIMIT = 2000;
 const PAGE = 500;
+/** A delivery cut off by the process stopping this many times already is dead at the next start. */
+const MAX_INTERRUPTIONS = 2;
+/** PostgreSQL: how often the delivering process looks for deliveries the others made or claimed. */
+const POLL_MS = 1000;
+/** Clocks of processes on one database may differ a little; a poll looks back this far. */
+const POLL_OVERLAP_MS = 5000;
 
 /**
  * Turns stored events into deliveries, one per (event, subscriber), and runs them: bounded
- * concurrency per subscriber, retries with backoff, dead letters, per-key ordering, timeouts.
- * Every state change is written through the StoreWriter; after a crash, whatever was pending,
- * failed or running is picked up again (at least once).
+ * concurrency per subscriber, retries (see retry-policy.ts), per-key ordering, timeouts. Every
+ * state change is committed before the next step (and retried until it is); after a crash,
+ * whatever was pending, failed or running is picked up again (at least once). On PostgreSQL
+ * only the process that DeliveryLeadership picks runs deliveries; the others classify.
  */
 @Injectable()
 export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -59,16 +51,23 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private readonly settings: DeliveryConfig;
   private readonly lanes = new Map<string, DeliveryLane>();
   private readonly loggers = new Map<string, Logger>();
+  private readonly orderings = new Map<string, Ordering>();
   /** Parsed events that unfinished deliveries in memory still need, and how many need each. */
   private readonly cache = new Map<string, CachedEvent>();
   private readonly unfinished = new Map<string, number>();
   private readonly stopping = new AbortController();
+  /** New deliveries join their lanes in the order their events were classified. */
+  private joining: Promise<unknown> = Promise.resolve();
   private routes!: RouteTable;
   private ready = false;
+  private runner = false;
+  private poller?: NodeJS.Timeout;
+  private polledAt = 0;
 
   constructor(
     private readonly registry: SubscriberRegistry,
     private readonly repository: DeliveryRepository,
+    private readonly leadership: DeliveryLeadership,
     private readonly emitter: EventEmitter2,
     private readonly config: ConfigService<AppConfig, true>,
   ) {
@@ -88,24 +87,37 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         new DeliveryLane(this.settings.concurrency, (job) => this.run(subscriber, job)),
       );
       this.loggers.set(subscriber.id, new Logger(`subscriber ${subscriber.id}`));
+      const ordering = orderingOf(subscriber);
+      if (ordering) this.orderings.set(subscriber.id, ordering);
     }
-    this.logRoutes();
-    await this.recover();
+    this.logger.log(this.routes.summary());
     this.ready = true;
+    await this.leadership.start(this.config.get('store', { infer: true }).databaseUrl, (leading) =>
+      this.lead(leading),
+    );
+    // In the background: a store that refuses writes at boot must not stop the start.
+    void this.retrying('classifying stored events', () => this.classifyPending());
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.ready = false;
     this.stopping.abort(new Error('the service is stopping'));
+    clearInterval(this.poller);
     for (const lane of this.lanes.values()) lane.stop();
     const deadline = Date.now() + 5000;
     while ([...this.lanes.values()].some((lane) => lane.active > 0) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    await this.leadership.stop();
   }
 
   get routeTable(): RouteTable {
     return this.routes;
+  }
+
+  /** Whether a subscriber of this id exists. */
+  knows(subscriberId: string): boolean {
+    return this.lanes.has(subscriberId);
   }
 
   /** Deliveries waiting or running in this process, per subscriber. */
@@ -113,10 +125,15 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return Object.fromEntries([...this.lanes].map(([id, lane]) => [id, lane.size]));
   }
 
+  /** Deliveries as the admin API shows them, with what an ordered one waits for. */
+  views(rows: DeliveriesTable[]): Promise<DeliveryView[]> {
+    return this.repository.views(rows, (id) => this.orderings.get(id)?.onDead === 'hold');
+  }
+
   @OnEvent(BUS_SIGNALS.eventReceived)
   onEventReceived(signal: EventReceivedSignal): void {
     if (!this.ready || signal.status !== 'received') return;
-    this.detached(() => void this.commit(this.classify(signal)).catch(() => undefined));
+    this.detached(() => void this.commit(this.classify(signal)));
   }
 
   /**
@@ -125,11 +142,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    */
   private readonly detached = AsyncResource.bind((work: () => void) => work());
 
-  /** Parses and routes one event: the statements that record the outcome, and its jobs queued. */
-  private classify(
-    incoming: Incoming,
-    only?: SubscriberDefinition[],
-  ): { statements: Statement[]; jobs: Job[] } {
+  /**
+   * Parses and routes one event: the statements that record the outcome, and its deliveries.
+   * `only` names the subscribers (a replay or backfill); `dedupe: false` makes a replay's
+   * delivery even where the event has one for that subscriber already.
+   */
+  classify(incoming: Incoming, only?: SubscriberDefinition[], dedupe = true): Classified {
     const parsed = parseWhippyEvent({ ...incoming, receivedAt: new Date(incoming.receivedAt) });
     if (parsed.status === 'unknown')
       return { statements: [this.repository.eventStatus(incoming.id, 'unknown')], jobs: [] };
@@ -142,65 +160,82 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     if (subscribers.length === 0)
       return { statements: [this.repository.eventStatus(incoming.id, 'unrouted')], jobs: [] };
 
-    const now = new Date();
-    const statements: Statement[] = [];
-    const jobs: Job[] = [];
-    for (const subscriber of subscribers) {
-      const job: Job = {
-        id: this.repository.nextId(),
-        eventId: incoming.id,
-        subscriberId: subscriber.id,
+    const now = new Date().toISOString();
+    const jobs = subscribers.map((subscriber): Job => ({
+      id: this.repository.nextId(),
+      eventId: incoming.id,
+      subscriberId: subscriber.id,
+      attempts: 0,
+      throttles: 0,
+      orderKey: this.orderings.get(subscriber.id)?.keyOf(parsed.event, raw, this.logger) ?? null,
+      dueAt: Date.now(),
+      lastError: null,
+    }));
+    const statements = jobs.map((job) =>
+      this.repository.insert({
+        id: job.id,
+        event_id: job.eventId,
+        subscriber_id: job.subscriberId,
+        status: 'pending',
         attempts: 0,
-        orderKey: this.orderKey(subscriber, parsed.event, raw),
-        dueAt: now.getTime(),
-        lastError: null,
-      };
-      jobs.push(job);
-      statements.push(
-        this.repository.insert({
-          id: job.id,
-          event_id: job.eventId,
-          subscriber_id: job.subscriberId,
-          status: 'pending',
-          attempts: 0,
-          next_attempt_at: null,
-          order_key: job.orderKey,
-          last_error: null,
-          created_at: now.toISOString(),
-          updated_at: now.toISOString(),
-          finished_at: null,
-        }),
-      );
-    }
+        next_attempt_at: null,
+        order_key: job.orderKey,
+        last_error: null,
+        created_at: now,
+        updated_at: now,
+        finished_at: null,
+        throttles: 0,
+        interruptions: 0,
+        dedupe_key: dedupe ? `${job.eventId}:${job.subscriberId}` : null,
+      }),
+    );
     statements.push(this.repository.eventStatus(incoming.id, 'routed'));
     this.cache.set(incoming.id, { event: parsed.event, raw });
     return { statements, jobs };
   }
 
-  /** Writes the outcome and starts the jobs; the jobs' own updates queue behind the insert. */
-  private commit({ statements, jobs }: { statements: Statement[]; jobs: Job[] }): Promise<unknown> {
-    const written = this.repository.write(statements);
-    for (const job of jobs) this.enqueue(job);
-    return written;
+  /**
+   * Commits a classification (retrying until the store takes it) and, where this process runs
+   * deliveries, starts the deliveries it made. Resolves with those made now: a delivery that
+   * exists already (same event and subscriber) is not made twice.
+   */
+  commit({ statements, jobs }: Classified): Promise<Job[]> {
+    let rows: unknown[][] | undefined;
+    const written = this.persist(`recording the outcome of classification`, async () => {
+      rows = await this.repository.write(statements);
+    });
+    const made = (this.joining = this.joining.then(async () => {
+      if (!(await written) || !rows) return [];
+      const inserted = jobs.filter((_, i) => (rows![i] ?? []).length > 0);
+      if (this.runner) inserted.forEach((job) => this.enqueue(job));
+      // Nothing in memory needs the parsed event when this process runs none of its deliveries.
+      for (const job of jobs) if (!this.unfinished.has(job.eventId)) this.cache.delete(job.eventId);
+      return inserted;
+    }));
+    return made as Promise<Job[]>;
+  }
+
+  /**
+   * A delivery that a repair claimed, or another process made: into its lane when this
+   * process runs deliveries; a held or waiting copy in memory runs now.
+   */
+  adopt(row: DeliveriesTable): void {
+    if (!this.runner) return;
+    const lane = this.lanes.get(row.subscriber_id);
+    if (!lane) return;
+    const job = lane.get(row.id);
+    if (!job) return void this.enqueue(fromRow(row));
+    if (row.status === 'pending' && (job.timer || job.held)) {
+      job.attempts = row.attempts;
+      job.throttles = row.throttles;
+      lane.runNow(row.id);
+    }
   }
 
   /** The one way a job enters a lane: the event it needs stays cached until its jobs finish. */
   private enqueue(job: Job): void {
+    if (!this.lanes.get(job.subscriberId)?.add(job)) return;
     this.unfinished.set(job.eventId, (this.unfinished.get(job.eventId) ?? 0) + 1);
-    this.lanes.get(job.subscriberId)!.add(job);
-  }
-
-  private orderKey(subscriber: SubscriberDefinition, event: unknown, raw: RawEvent): string | null {
-    if (!subscriber.orderBy) return null;
-    try {
-      const key = subscriber.orderBy(event, raw);
-      return key === undefined || key === null || key === '' ? null : String(key);
-    } catch (error) {
-      this.logger.warn(
-        `orderBy of ${subscriber.id} threw (${(error as Error).message}); delivering unordered`,
-      );
-      return null;
-    }
   }
 
   private release(eventId: string): void {
@@ -210,85 +245,167 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     this.cache.delete(eventId);
   }
 
+  private lead(leading: boolean): void {
+    this.runner = leading;
+    if (!leading) {
+      clearInterval(this.poller);
+      for (const lane of this.lanes.values()) lane.clear();
+      this.cache.clear();
+      this.unfinished.clear();
+      if (this.leadership.shared)
+        this.logger.log(
+          'another process runs deliveries (PostgreSQL advisory lock); this one receives, stores and classifies (api) and takes over if that process stops',
+        );
+      return;
+    }
+    if (this.leadership.shared)
+      this.logger.log('this process runs deliveries (it holds the PostgreSQL advisory lock)');
+    void this.retrying('resuming unfinished deliveries', () => this.resume()).then(() => {
+      if (!this.leadership.shared || !this.runner || this.stopping.signal.aborted) return;
+      this.poller = setInterval(() => void this.poll(), POLL_MS);
+      this.poller.unref();
+    });
+  }
+
+  /** Runs one attempt of a delivery; whatever happens, the process stays up. */
   private async run(subscriber: SubscriberDefinition, job: Job): Promise<void> {
     const lane = this.lanes.get(subscriber.id)!;
-    if (this.stopping.signal.aborted) return;
+    if (this.stopping.signal.aborted || !this.runner) return;
+    try {
+      if (job.orderKey !== null && (await this.olderFirst(lane, job))) return;
+      await this.attempt(subscriber, lane, job);
+    } catch (error) {
+      // Only the store can get here (a handler's errors are outcomes): try again later.
+      this.logger.error(`delivery ${job.id} could not run: ${describe(error)}`);
+      lane.reschedule(job, Date.now() + this.settings.backoff.initialMs);
+    }
+  }
+
+  /**
+   * Ordered deliveries run oldest first. In memory that holds by itself; on PostgreSQL
+   * another process may have made an older one, and with `onDead: hold` a dead one holds its
+   * key across restarts: the store says which exist. True when this job must wait.
+   */
+  private async olderFirst(lane: DeliveryLane, job: Job): Promise<boolean> {
+    const hold = this.orderings.get(job.subscriberId)?.onDead === 'hold';
+    if (!this.leadership.shared && !hold) return false;
+    if (this.leadership.shared && (await this.repository.unclassifiedBefore(job.eventId))) {
+      // An older event may still become a delivery of this key; classification takes ms.
+      lane.reschedule(job, Date.now() + 100);
+      return true;
+    }
+    const row = {
+      id: job.id,
+      event_id: job.eventId,
+      subscriber_id: job.subscriberId,
+      order_key: job.orderKey!,
+    };
+    const older = (await this.repository.olderOfKey(row, hold, 100)).filter((r) => !lane.has(r.id));
+    if (older.length === 0) return false;
+    const jobs = older.map((r) => ({ ...fromRow(r), held: r.status === 'dead' }));
+    for (const other of jobs)
+      this.unfinished.set(other.eventId, (this.unfinished.get(other.eventId) ?? 0) + 1);
+    lane.stepBack(job, jobs);
+    return true;
+  }
+
+  private async attempt(subscriber: SubscriberDefinition, lane: DeliveryLane, job: Job): Promise<void> {
     job.attempts += 1;
     const attempt = job.attempts;
-    void this.repository
-      .write([
-        this.repository.update(job.id, {
-          status: 'running',
-          attempts: attempt,
-          nextAttemptAt: null,
-          lastError: job.lastError,
-          finishedAt: null,
-        }),
-      ])
-      .catch(() => undefined);
+    // Committed before the handler starts: a crash inside it is then counted at the next start.
+    if (!(await this.record(job, { status: 'running', attempts: attempt, lastError: job.lastError }))) return;
     const cached = this.cache.get(job.eventId) ?? (await this.load(job.eventId));
-    if (!cached) return this.settle(lane, job, 'dead', 'the event is missing or no longer valid');
+    if (!cached)
+      return this.conclude(lane, job, {
+        status: 'dead',
+        error: 'the event is missing or no longer valid',
+        throttled: false,
+      });
 
     const timeoutMs = subscriber.timeoutMs ?? this.settings.timeoutMs;
     const controller = new AbortController();
-    const signal = AbortSignal.any([controller.signal, this.stopping.signal]);
     const context: DeliveryContext = {
       eventId: job.eventId,
       subscriberId: subscriber.id,
       idempotencyKey: `${job.eventId}:${subscriber.id}`,
       attempt,
       logger: this.loggers.get(subscriber.id)!,
-      signal,
+      signal: AbortSignal.any([controller.signal, this.stopping.signal]),
     };
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        subscriber.handle(cached.event, context),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            const error = new DeliveryTimeout(timeoutMs);
-            controller.abort(error);
-            reject(error);
-          }, timeoutMs);
-        }),
-      ]);
-      this.settle(lane, job, 'succeeded', null);
-    } catch (error) {
-      if (this.stopping.signal.aborted) return;
-      const message = describe(error);
-      if (error instanceof PermanentFailure) return this.settle(lane, job, 'dead', message);
-      if (attempt >= this.settings.maxAttempts) return this.settle(lane, job, 'dead', message);
-      // A Retry-After is honoured up to backoff.maxMs, so one answer cannot park a delivery for days.
-      const delay =
-        error instanceof RetryLater
-          ? Math.min(error.delayMs, this.settings.backoff.maxMs)
-          : this.backoff(attempt);
-      this.settle(lane, job, 'failed', message, Date.now() + delay);
-    } finally {
-      clearTimeout(timer);
+    const { outcome, handling } = await runHandler(subscriber, cached.event, context, controller, timeoutMs);
+
+    if (!outcome.ok && this.stopping.signal.aborted) {
+      // Cut off by a stop, not by its own failure: not an attempt, and not a crash to count.
+      // One try only: the store is closing; recovery at the next start covers a failure.
+      await this.repository
+        .write([
+          this.repository.update(job.id, { ...this.state(job), status: 'pending', attempts: attempt - 1 }),
+        ])
+        .catch(() => undefined);
+      return;
     }
+    const verdict: Verdict | { status: 'succeeded' } = outcome.ok
+      ? { status: 'succeeded' }
+      : afterFailure(outcome.error, { attempts: attempt, throttles: job.throttles }, this.settings);
+    if ('timeout' in outcome) {
+      // The slot and the delivery stay taken until the handler returns: concurrency holds and
+      // the retry cannot overlap it.
+      const late = setTimeout(
+        () =>
+          context.logger.warn(
+            `delivery ${job.id} ignores its abort signal: still running ${timeoutMs} ms after its timeout; it keeps its slot until it returns`,
+          ),
+        timeoutMs,
+      );
+      await this.conclude(
+        lane,
+        job,
+        verdict,
+        handling.then(() => clearTimeout(late)),
+      );
+      return;
+    }
+    await this.conclude(lane, job, verdict);
   }
 
-  private settle(
+  /** Records an outcome, tells the listeners, and moves the lane on once the handler is done. */
+  private async conclude(
     lane: DeliveryLane,
+    job: Job,
+    verdict: Verdict | { status: 'succeeded' },
+    settled?: Promise<unknown>,
+  ): Promise<void> {
+    const error = verdict.status === 'succeeded' ? null : verdict.error;
+    const retryAt = verdict.status === 'failed' ? Date.now() + verdict.delayMs : undefined;
+    if (verdict.status !== 'succeeded' && verdict.throttled) job.throttles += 1;
+    job.lastError = error;
+    const recorded = await this.record(job, {
+      status: verdict.status,
+      attempts: job.attempts,
+      lastError: error,
+      nextAttemptAt: retryAt === undefined ? null : new Date(retryAt).toISOString(),
+      finishedAt: retryAt === undefined ? new Date().toISOString() : null,
+    });
+    if (!recorded) return;
+    this.announce(job, verdict.status, error, retryAt);
+    await settled;
+    if (verdict.status === 'failed') return lane.reschedule(job, retryAt!);
+    if (
+      verdict.status === 'dead' &&
+      job.orderKey !== null &&
+      this.orderings.get(job.subscriberId)?.onDead === 'hold'
+    )
+      return lane.hold(job);
+    lane.finish(job);
+    this.release(job.eventId);
+  }
+
+  private announce(
     job: Job,
     status: 'succeeded' | 'failed' | 'dead',
     error: string | null,
     retryAt?: number,
   ): void {
-    const finished = status !== 'failed';
-    job.lastError = error;
-    void this.repository
-      .write([
-        this.repository.update(job.id, {
-          status,
-          attempts: job.attempts,
-          nextAttemptAt: retryAt === undefined ? null : new Date(retryAt).toISOString(),
-          lastError: error,
-          finishedAt: finished ? new Date().toISOString() : null,
-        }),
-      ])
-      .catch(() => undefined);
     const signal = {
       deliveryId: job.id,
       eventId: job.eventId,
@@ -297,32 +414,70 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       error,
     };
     const log = this.loggers.get(job.subscriberId)!;
-    if (status === 'succeeded') {
-      this.emitter.emit(BUS_SIGNALS.delivered, signal);
-    } else if (status === 'dead') {
+    if (status === 'succeeded') return void this.emitter.emit(BUS_SIGNALS.delivered, signal);
+    if (status === 'dead') {
       log.error(
         `delivery ${job.id} of event ${job.eventId} is dead after ${job.attempts} attempt(s): ${error}`,
       );
-      this.emitter.emit(BUS_SIGNALS.deadLettered, signal);
-    } else {
-      log.warn(
-        `delivery ${job.id} of event ${job.eventId} failed (attempt ${job.attempts}/${this.settings.maxAttempts}): ${error}; next in ${Math.round((retryAt! - Date.now()) / 1000)} s`,
-      );
-      this.emitter.emit(BUS_SIGNALS.failed, { ...signal, nextAttemptAt: new Date(retryAt!).toISOString() });
+      return void this.emitter.emit(BUS_SIGNALS.deadLettered, signal);
     }
-    if (finished) {
-      lane.finish(job);
-      this.release(job.eventId);
-    } else {
-      lane.reschedule(job, retryAt!);
-    }
+    const throttled = job.throttles ? `, ${job.throttles} throttled` : '';
+    log.warn(
+      `delivery ${job.id} of event ${job.eventId} failed (attempt ${job.attempts}${throttled}; at most ${this.settings.maxAttempts} failures): ${error}; next in ${Math.round((retryAt! - Date.now()) / 1000)} s`,
+    );
+    this.emitter.emit(BUS_SIGNALS.failed, { ...signal, nextAttemptAt: new Date(retryAt!).toISOString() });
   }
 
-  /** initialMs × 2^(attempt−1), at most maxMs; with jitter somewhere in the upper half. */
-  private backoff(attempt: number): number {
-    const { initialMs, maxMs, jitter } = this.settings.backoff;
-    const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 40));
-    return jitter ? Math.round(delay / 2 + (Math.random() * delay) / 2) : delay;
+  private state(job: Job): {
+    attempts: number;
+    nextAttemptAt: string | null;
+    lastError: string | null;
+    finishedAt: string | null;
+    throttles: number;
+  } {
+    return {
+      attempts: job.attempts,
+      nextAttemptAt: null,
+      lastError: job.lastError,
+      finishedAt: null,
+      throttles: job.throttles,
+    };
+  }
+
+  /** A delivery's state change, committed (retried until it is); false when the service stops first. */
+  private record(
+    job: Job,
+    change: Partial<ReturnType<DeliveryEngine['state']>> & {
+      status: 'running' | 'succeeded' | 'failed' | 'dead';
+    },
+  ): Promise<boolean> {
+    const statement = this.repository.update(job.id, { ...this.state(job), ...change });
+    return this.persist(`recording delivery ${job.id} as ${change.status}`, () =>
+      this.repository.write([statement]),
+    );
+  }
+
+  private persist(what: string, write: () => Promise<unknown>): Promise<boolean> {
+    return persist(write, {
+      signal: this.stopping.signal,
+      onError: (error, tries) => {
+        // The first failure and then every tenth: a long outage must not flood the log.
+        if (tries === 1 || tries % 10 === 0)
+          this.logger.warn(`${what} failed (${tries} tries so far; trying again): ${describe(error)}`);
+      },
+    });
+  }
+
+  /** Runs a task until it completes, waiting longer after each failure; in the background. */
+  private async retrying(what: string, task: () => Promise<void>): Promise<void> {
+    for (let wait = 1000; !this.stopping.signal.aborted; wait = Math.min(wait * 2, 30_000)) {
+      try {
+        return await task();
+      } catch (error) {
+        this.logger.warn(`${what} failed: ${describe(error)}; trying again in ${wait / 1000} s`);
+        await sleep(wait, this.stopping.signal);
+      }
+    }
   }
 
   /** An event that is not in memory (after a restart): read it and parse it again. */
@@ -340,24 +495,45 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return cached;
   }
 
-  /** After a start: unfinished deliveries run again; events left unclassified are classified. */
-  private async recover(): Promise<void> {
+  /**
+   * When this process starts running deliveries: every unfinished one runs (again). One that
+   * was running when a process stopped is counted; past MAX_INTERRUPTIONS it is dead, so a
+   * delivery that crashes the process cannot do it on every start.
+   */
+  private async resume(): Promise<void> {
     const unfinished = await this.repository.unfinished();
     let orphaned = 0;
-    for (const row of unfinished) {
-      const lane = this.lanes.get(row.subscriber_id);
-      if (!lane) {
+    let resumed = 0;
+    for (let row of unfinished) {
+      if (!this.runner) return;
+      if (!this.lanes.has(row.subscriber_id)) {
         orphaned++;
         continue;
       }
+      if (row.status === 'running') {
+        const [updated] = (
+          await this.repository.write([this.repository.interrupted(row.id, MAX_INTERRUPTIONS)])
+        )[0] as DeliveriesTable[];
+        if (!updated) continue;
+        row = updated;
+        if (row.status === 'dead') {
+          const job = fromRow(row);
+          this.announce(job, 'dead', row.last_error);
+          continue;
+        }
+      }
       this.enqueue(fromRow(row));
+      resumed++;
     }
-    if (unfinished.length) this.logger.log(`resuming ${unfinished.length - orphaned} unfinished deliveries`);
+    if (resumed) this.logger.log(`resuming ${resumed} unfinished deliveries`);
     if (orphaned)
       this.logger.warn(
         `${orphaned} unfinished deliveries belong to subscribers that no longer exist; they wait`,
       );
+  }
 
+  /** Events left unclassified (a stop, a store that refused writes) and held events of active sources. */
+  private async classifyPending(): Promise<void> {
     const active = Object.values(this.config.get('sources', { infer: true }))
       .filter((source) => source.mode === 'active')
       .map((source) => source.name);
@@ -367,7 +543,11 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** Classifies stored events page by page, in arrival order. */
-  private async classifyStored(filter: { statuses: string[]; sources?: string[] }): Promise<number> {
+  private async classifyStored(filter: {
+    statuses: string[];
+    sources?: string[];
+    until?: string;
+  }): Promise<number> {
     let after: string | undefined;
     let count = 0;
     for (;;) {
@@ -389,210 +569,24 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** New deliveries of a stored event: to every subscriber its route selects, or to the named ones. */
-  async replay(eventId: string, subscriberIds?: string[]): Promise<DeliveryView[]> {
-    const [row] = await this.repository.events({ ids: [eventId], limit: 1 });
-    if (!row) throw new NotFoundException({ error: 'not_found', message: `no event ${eventId}` });
-    const incoming = toIncoming(row);
-    const only = subscriberIds?.map((id) => {
-      const route = this.routes.route(id);
-      if (!route)
-        throw new BadRequestException({
-          error: 'unknown_subscriber',
-          message: `no subscriber ${id} (known: ${this.routes
-            .subscribers()
-            .map((s) => s.id)
-            .join(', ')})`,
-        });
-      // What the code declares, not what this environment narrowed it to: the operator asked for it.
-      if (!route.subscriber.events.some((pattern) => eventTypeMatches(pattern, row.type))) {
-        throw new BadRequestException({
-          error: 'not_subscribed',
-          message: `${id} does not subscribe to ${row.type}`,
-        });
-      }
-      return route.subscriber;
-    });
-    const outcome = this.classify(incoming, only);
-    if (outcome.jobs.length === 0) {
-      await this.repository.write(outcome.statements);
-      const [event] = await this.repository.events({ ids: [eventId], limit: 1 });
-      throw new ConflictException({
-        error: 'not_delivered',
-        message: `event ${eventId} is ${event.status}: nothing to deliver`,
-        status: event.status,
-      });
-    }
-    await this.commit(outcome);
-    return outcome.jobs.map((job) => jobView(job, 'pending'));
-  }
-
-  /** Runs a failed or dead delivery again now, with a fresh attempt budget. */
-  async retry(deliveryId: string): Promise<DeliveryView> {
-    const row = await this.repository.get(deliveryId);
-    if (!row) throw new NotFoundException({ error: 'not_found', message: `no delivery ${deliveryId}` });
-    if (row.status !== 'dead' && row.status !== 'failed') {
-      throw new ConflictException({
-        error: 'not_retryable',
-        message: `delivery ${deliveryId} is ${row.status}`,
-      });
-    }
-    const lane = this.lanes.get(row.subscriber_id);
-    if (!lane)
-      throw new ConflictException({
-        error: 'unknown_subscriber',
-        message: `subscriber ${row.subscriber_id} no longer exists`,
-      });
-    if (!lane.runNow(row.id) && !lane.has(row.id)) {
-      await this.repository.write([
-        this.repository.update(row.id, {
-          status: 'pending',
-          attempts: 0,
-          nextAttemptAt: null,
-          lastError: row.last_error,
-          finishedAt: null,
-        }),
-      ]);
-      this.enqueue({ ...fromRow(row), attempts: 0, dueAt: Date.now() });
-    }
-    return { ...toView(row), status: 'pending' };
-  }
-
-  /** Every dead delivery of a subscriber, again. */
-  async redrive(subscriberId: string): Promise<{ redriven: number }> {
-    if (!this.lanes.has(subscriberId))
-      throw new NotFoundException({ error: 'unknown_subscriber', message: `no subscriber ${subscriberId}` });
-    let redriven = 0;
-    let before: string | undefined;
-    for (;;) {
-      const rows = await this.repository.list({
-        status: 'dead',
-        subscriber: subscriberId,
-        before,
-        limit: PAGE,
-      });
-      for (const row of rows) {
-        await this.retry(row.id);
-        redriven++;
-      }
-      if (rows.length < PAGE) return { redriven };
-      before = rows[rows.length - 1].id;
-    }
-  }
-
   /**
-   * Delivers to one subscriber the stored events of a time range that its route selects and
-   * that it has not had yet: how a new integration catches up. `dryRun` only counts.
+   * PostgreSQL, in the process that runs deliveries: picks up deliveries the other processes
+   * made or repairs claimed, and classifies events another process stored but did not (it
+   * stopped first).
    */
-  async backfill(
-    subscriberId: string,
-    range: { since?: string; until?: string; dryRun: boolean },
-  ): Promise<{ matched: number; created: number; dryRun: boolean }> {
-    const route = this.routes.route(subscriberId);
-    if (!route)
-      throw new NotFoundException({ error: 'unknown_subscriber', message: `no subscriber ${subscriberId}` });
-    let after: string | undefined;
-    let matched = 0;
-    for (;;) {
-      const rows = await this.repository.events({
-        statuses: ['routed', 'unrouted'],
-        types: [...route.types],
-        since: range.since,
-        until: range.until,
-        after,
-        limit: PAGE,
+  private async poll(): Promise<void> {
+    if (!this.runner || this.stopping.signal.aborted) return;
+    const started = Date.now();
+    try {
+      const since = new Date((this.polledAt || started) - POLL_OVERLAP_MS).toISOString();
+      for (const row of await this.repository.pendingSince(since, 2 * PAGE)) this.adopt(row);
+      await this.classifyStored({
+        statuses: ['received'],
+        until: new Date(started - POLL_OVERLAP_MS).toISOString(),
       });
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1].id;
-      const done = await this.repository.delivered(
-        subscriberId,
-        rows.map((row) => row.id),
-      );
-      for (const row of rows) {
-        if (done.has(row.id)) continue;
-        const incoming = toIncoming(row);
-        if (
-          !incoming.data ||
-          route.filter?.({ type: incoming.type, source: incoming.source, data: incoming.data })
-        )
-          continue;
-        matched++;
-        if (!range.dryRun) await this.commit(this.classify(incoming, [route.subscriber]));
-      }
+      this.polledAt = started;
+    } catch (error) {
+      this.logger.warn(`looking for deliveries made by other processes failed: ${describe(error)}`);
     }
-    return { matched, created: range.dryRun ? 0 : matched, dryRun: range.dryRun };
   }
-
-  private logRoutes(): void {
-    const table = this.routes.table();
-    const lines = table.map(
-      ({ type, subscribers }) =>
-        `  ${type} → ${subscribers.map((s) => (s.filter ? `${s.id} (filter ${JSON.stringify(s.filter)})` : s.id)).join(', ')}`,
-    );
-    this.logger.log(
-      lines.length
-        ? `routing table:\n${lines.join('\n')}`
-        : 'routing table: no subscribers; events are kept as unrouted',
-    );
-  }
-}
-
-function toIncoming(row: {
-  id: string;
-  source: string;
-  request_id: string;
-  type: string;
-  raw_body: Buffer | Uint8Array;
-  received_at: string;
-}): Incoming {
-  let data: Record<string, unknown>;
-  try {
-    data = JSON.parse(Buffer.from(row.raw_body).toString('utf8')).data;
-  } catch {
-    data = undefined as unknown as Record<string, unknown>;
-  }
-  return {
-    id: row.id,
-    source: row.source,
-    requestId: row.request_id,
-    type: row.type,
-    receivedAt: row.received_at,
-    data,
-  };
-}
-
-function fromRow(row: DeliveriesTable): Job {
-  return {
-    id: row.id,
-    eventId: row.event_id,
-    subscriberId: row.subscriber_id,
-    attempts: row.attempts,
-    orderKey: row.order_key,
-    dueAt: row.status === 'failed' && row.next_attempt_at ? Date.parse(row.next_attempt_at) : Date.now(),
-    lastError: row.last_error,
-  };
-}
-
-function jobView(job: Job, status: string): DeliveryView {
-  const now = new Date().toISOString();
-  return {
-    id: job.id,
-    eventId: job.eventId,
-    subscriberId: job.subscriberId,
-    status,
-    attempts: job.attempts,
-    nextAttemptAt: null,
-    lastError: null,
-    createdAt: now,
-    updatedAt: now,
-    finishedAt: null,
-  };
-}
-
-function describe(error: unknown): string {
-  const text =
-    error instanceof Error
-      ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
-      : String(error);
-  return text.length > ERROR_TEXT_LIMIT ? `${text.slice(0, ERROR_TEXT_LIMIT)}…` : text;
 }

@@ -3,19 +3,30 @@ export interface Job {
   id: string;
   eventId: string;
   subscriberId: string;
+  /** Runs so far. */
   attempts: number;
+  /** Runs that ended throttled (RetryLater). */
+  throttles: number;
   /** Deliveries with the same key run one at a time, in event order. */
   orderKey: string | null;
   /** When it may run next (ms since epoch). */
   dueAt: number;
   lastError: string | null;
   timer?: NodeJS.Timeout;
+  /** Queued, waiting for its time, or running: on its way, so nothing may overtake it. */
+  busy?: boolean;
+  /** Dead at the head of its key, holding the key (`onDead: hold`) until retried. */
+  held?: boolean;
 }
+
+/** Received order: by event id (sortable), then delivery id. */
+const before = (a: Job, b: Job): boolean => a.eventId < b.eventId || (a.eventId === b.eventId && a.id < b.id);
 
 /**
  * The deliveries of one subscriber: at most `concurrency` running at once, and for each order
- * key only the oldest one runs (or waits for its retry) while the others queue behind it. A
- * failing key holds back only itself; other keys and other subscribers go on.
+ * key only the oldest one runs (or waits for its retry) while the others queue behind it, in
+ * received order. A failing key holds back only itself; other keys and other subscribers go on.
+ * A job is in the lane once: adding it again does nothing.
  */
 export class DeliveryLane {
   private running = 0;
@@ -36,39 +47,84 @@ export class DeliveryLane {
     return this.running;
   }
 
-  add(job: Job): void {
+  /** false when the job is in the lane already. A job marked `held` joins without running. */
+  add(job: Job): boolean {
+    if (this.jobs.has(job.id)) return false;
     this.jobs.set(job.id, job);
-    if (job.orderKey === null) return this.activate(job);
+    if (job.orderKey === null) {
+      this.schedule(job);
+      return true;
+    }
     const queue = this.keys.get(job.orderKey);
-    if (queue) return void queue.push(job);
-    this.keys.set(job.orderKey, [job]);
-    this.activate(job);
+    if (!queue) {
+      this.keys.set(job.orderKey, [job]);
+      if (!job.held) this.schedule(job);
+      return true;
+    }
+    // In received order, but never ahead of a head already on its way.
+    let i = queue.length;
+    while (i > 0 && before(job, queue[i - 1]) && !(i === 1 && (queue[0].busy || queue[0].held))) i--;
+    queue.splice(i, 0, job);
+    if (i === 0 && !job.held) this.schedule(job);
+    return true;
   }
 
-  /** The job failed and stays at the head of its key until it runs again at `dueAt`. */
-  reschedule(job: Job, dueAt: number): void {
-    job.dueAt = dueAt;
-    this.activate(job);
-  }
-
-  /** The job succeeded or is dead: the next of its key may go. */
-  finish(job: Job): void {
-    this.jobs.delete(job.id);
-    if (job.orderKey === null) return;
-    const queue = this.keys.get(job.orderKey)!;
-    queue.shift();
-    if (queue.length === 0) this.keys.delete(job.orderKey);
-    else this.activate(queue[0]);
+  get(id: string): Job | undefined {
+    return this.jobs.get(id);
   }
 
   has(id: string): boolean {
     return this.jobs.has(id);
   }
 
-  /** Runs a job that waits for its retry now; false when it is not waiting on a timer. */
+  /** The job failed and stays at the head of its key until it runs again at `dueAt`. */
+  reschedule(job: Job, dueAt: number): void {
+    job.dueAt = dueAt;
+    this.schedule(job);
+  }
+
+  /** The job succeeded or is dead: the next of its key may go. */
+  finish(job: Job): void {
+    this.jobs.delete(job.id);
+    job.busy = false;
+    job.held = false;
+    if (job.orderKey === null) return;
+    const queue = this.keys.get(job.orderKey);
+    const at = queue?.indexOf(job) ?? -1;
+    if (!queue || at < 0) return;
+    queue.splice(at, 1);
+    if (queue.length === 0) this.keys.delete(job.orderKey);
+    else if (at === 0 && !queue[0].busy) this.schedule(queue[0]);
+  }
+
+  /** The job is dead and keeps its key: the next ones wait until it is retried (`onDead: hold`). */
+  hold(job: Job): void {
+    job.busy = false;
+    job.held = true;
+  }
+
+  /**
+   * Older deliveries of the job's key turned up (made by another process, or held dead): they
+   * go first, and the job steps back to wait its turn.
+   */
+  stepBack(job: Job, older: Job[]): void {
+    job.busy = false;
+    for (const other of older) this.add(other);
+    const queue = job.orderKey === null ? undefined : this.keys.get(job.orderKey);
+    if (!queue || queue[0] === job) this.schedule(job);
+  }
+
+  /** Runs a job that waits for its retry, or is held dead, now; false when it is not waiting. */
   runNow(id: string): boolean {
     const job = this.jobs.get(id);
-    if (!job?.timer) return false;
+    if (!job) return false;
+    if (job.held) {
+      job.held = false;
+      job.dueAt = Date.now();
+      this.schedule(job);
+      return true;
+    }
+    if (!job.timer) return false;
     clearTimeout(job.timer);
     job.timer = undefined;
     job.dueAt = Date.now();
@@ -76,12 +132,28 @@ export class DeliveryLane {
     return true;
   }
 
+  /** The delivery this one waits for: the head of its key, when that is another. */
+  waitingFor(id: string): string | undefined {
+    const job = this.jobs.get(id);
+    if (!job || job.orderKey === null) return undefined;
+    const head = this.keys.get(job.orderKey)?.[0];
+    return head && head !== job ? head.id : undefined;
+  }
+
+  /** Forgets every job (this process no longer runs deliveries); running ones finish on their own. */
+  clear(): void {
+    this.stop();
+    this.jobs.clear();
+    this.keys.clear();
+  }
+
   stop(): void {
     for (const job of this.jobs.values()) if (job.timer) clearTimeout(job.timer);
     this.ready.length = 0;
   }
 
-  private activate(job: Job): void {
+  private schedule(job: Job): void {
+    job.busy = true;
     const delay = job.dueAt - Date.now();
     if (delay <= 0) return this.enqueue(job);
     job.timer = setTimeout(() => {

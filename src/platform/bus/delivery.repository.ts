@@ -19,6 +19,12 @@ export interface DeliveryView {
   createdAt: string;
   updatedAt: string;
   finishedAt: string | null;
+  /** Attempts the target throttled (RetryLater, 429, 503 with Retry-After). */
+  throttles: number;
+  /** A pending delivery of an ordered key waits for the oldest unfinished one of that key. */
+  waitingFor?: string;
+  /** Why it does not run yet, in words: `waiting for <delivery id>`. */
+  reason?: string;
 }
 
 export const toView = (row: DeliveriesTable): DeliveryView => ({
@@ -32,7 +38,12 @@ export const toView = (row: DeliveriesTable): DeliveryView => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   finishedAt: row.finished_at,
+  throttles: row.throttles,
 });
+
+/** A delivery a repair may run again, and what it is then. */
+const REPAIRABLE = ['dead', 'failed'];
+const UNFINISHED = ['pending', 'running', 'failed'];
 
 const DELIVERY_COLUMNS = [
   'id',
@@ -46,6 +57,9 @@ const DELIVERY_COLUMNS = [
   'created_at',
   'updated_at',
   'finished_at',
+  'throttles',
+  'interruptions',
+  'dedupe_key',
 ] as const satisfies readonly (keyof DeliveriesTable)[];
 
 /**
@@ -64,7 +78,13 @@ export class DeliveryRepository {
     const { db } = store;
     const sample = Object.fromEntries(DELIVERY_COLUMNS.map((c) => [c, null])) as unknown as DeliveriesTable;
     this.sql = {
-      insert: db.insertInto('deliveries').values(sample).compile().sql,
+      // A second delivery with the same dedupe key is no delivery: the statement returns no row.
+      insert: db
+        .insertInto('deliveries')
+        .values(sample)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning('id')
+        .compile().sql,
       update: db
         .updateTable('deliveries')
         .set({
@@ -74,6 +94,7 @@ export class DeliveryRepository {
           last_error: null,
           updated_at: '',
           finished_at: null,
+          throttles: 0,
         })
         .where('id', '=', '')
         .compile().sql,
@@ -98,6 +119,7 @@ export class DeliveryRepository {
       nextAttemptAt: string | null;
       lastError: string | null;
       finishedAt: string | null;
+      throttles: number;
     },
   ): Statement {
     const now = new Date().toISOString();
@@ -110,9 +132,61 @@ export class DeliveryRepository {
         change.lastError,
         now,
         change.finishedAt,
+        change.throttles,
         id,
       ],
     };
+  }
+
+  /**
+   * Claims failed or dead deliveries for a repair: back to pending with a fresh attempt
+   * budget, only where they still are failed or dead. The rows it returns are the ones this
+   * caller claimed; a repair running beside it gets the others, so none runs twice.
+   */
+  claim(ids: string[]): Statement {
+    const now = new Date().toISOString();
+    return this.store.db
+      .updateTable('deliveries')
+      .set({
+        status: 'pending',
+        attempts: 0,
+        throttles: 0,
+        next_attempt_at: null,
+        finished_at: null,
+        updated_at: now,
+      })
+      .where('id', 'in', ids)
+      .where('status', 'in', REPAIRABLE)
+      .returningAll()
+      .compile();
+  }
+
+  /**
+   * At a start, a delivery that was `running` was cut off by the process stopping: count it,
+   * and past `limit` make it dead instead of running it again. Returns the row as updated.
+   */
+  interrupted(id: string, limit: number): Statement {
+    const now = new Date().toISOString();
+    return this.store.db
+      .updateTable('deliveries')
+      .set((eb) => ({
+        interruptions: eb('interruptions', '+', 1),
+        status: eb.case().when('interruptions', '>=', limit).then('dead').else(eb.ref('status')).end(),
+        finished_at: eb.case().when('interruptions', '>=', limit).then(now).else(null).end(),
+        last_error: eb
+          .case()
+          .when('interruptions', '>=', limit)
+          .then(
+            `the process stopped ${limit + 1} times while this delivery ran; it is dead to stop a crash loop`,
+          )
+          .else(eb.ref('last_error'))
+          .end(),
+        updated_at: now,
+      }))
+      .where('id', '=', id)
+      .where('status', '=', 'running')
+      .returningAll()
+      .compile();
   }
 
   eventStatus(eventId: string, status: string, errors?: unknown): Statement {
@@ -136,10 +210,62 @@ export class DeliveryRepository {
     return this.store.db
       .selectFrom('deliveries')
       .selectAll()
-      .where('status', 'in', ['pending', 'running', 'failed'])
+      .where('status', 'in', UNFINISHED)
       .orderBy('event_id')
       .orderBy('id')
       .execute();
+  }
+
+  /** Pending deliveries changed since a time (made or claimed by any process), oldest change first. */
+  pendingSince(since: string, limit: number): Promise<DeliveriesTable[]> {
+    return this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('updated_at', '>=', since)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
+  }
+
+  /**
+   * Deliveries of the same subscriber and key that came before this one (received order) and
+   * are unfinished, or dead when `withDead`: what an ordered delivery waits for.
+   */
+  olderOfKey(
+    row: { id: string; event_id: string; subscriber_id: string; order_key: string },
+    withDead: boolean,
+    limit: number,
+  ): Promise<DeliveriesTable[]> {
+    return this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('subscriber_id', '=', row.subscriber_id)
+      .where('order_key', '=', row.order_key)
+      .where('status', 'in', withDead ? [...UNFINISHED, 'dead'] : UNFINISHED)
+      .where((eb) =>
+        eb.or([
+          eb('event_id', '<', row.event_id),
+          eb.and([eb('event_id', '=', row.event_id), eb('id', '<', row.id)]),
+        ]),
+      )
+      .orderBy('event_id')
+      .orderBy('id')
+      .limit(limit)
+      .execute();
+  }
+
+  /** The admin view, with `waiting for <id>` on an ordered delivery that waits for an older one. */
+  async views(rows: DeliveriesTable[], holds: (subscriberId: string) => boolean): Promise<DeliveryView[]> {
+    return Promise.all(
+      rows.map(async (row) => {
+        const view = toView(row);
+        if ((row.status !== 'pending' && row.status !== 'failed') || row.order_key === null) return view;
+        const withDead = holds(row.subscriber_id);
+        const [head] = await this.olderOfKey({ ...row, order_key: row.order_key }, withDead, 1);
+        return head ? { ...view, waitingFor: head.id, reason: `waiting for ${head.id}` } : view;
+      }),
+    );
   }
 
   get(id: string): Promise<DeliveriesTable | undefined> {
@@ -168,6 +294,38 @@ export class DeliveryRepository {
     if (filter.eventId) q = q.where('event_id', '=', filter.eventId);
     if (filter.before) q = q.where('id', '<', filter.before);
     return q.execute();
+  }
+
+  /** Dead deliveries of a subscriber in received order (event, then delivery), after a cursor. */
+  dead(subscriberId: string, after: { eventId: string; id: string } | undefined, limit: number) {
+    let q = this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('subscriber_id', '=', subscriberId)
+      .where('status', '=', 'dead')
+      .orderBy('event_id')
+      .orderBy('id')
+      .limit(limit);
+    if (after)
+      q = q.where((eb) =>
+        eb.or([
+          eb('event_id', '>', after.eventId),
+          eb.and([eb('event_id', '=', after.eventId), eb('id', '>', after.id)]),
+        ]),
+      );
+    return q.execute();
+  }
+
+  /** Events still waiting for classification that arrived before this one. */
+  async unclassifiedBefore(eventId: string): Promise<boolean> {
+    const row = await this.store.db
+      .selectFrom('events')
+      .select('id')
+      .where('status', '=', 'received')
+      .where('id', '<', eventId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Stored events in id (= arrival) order, with what classification needs. */

@@ -1,7 +1,8 @@
 import type { SubscriberRouteConfig } from '../../config/app-config.js';
 import { ConfigError } from '../../config/config.error.js';
 import { WHIPPY_EVENT_TYPES } from '../events/event-types.js';
-import { typesMatching } from '../events/index.js';
+import { eventFieldPaths, nearestPath, typesMatching } from '../events/index.js';
+import { orderByProblems } from './ordering.js';
 import { compileFilter, RouteFilter } from './route-filter.js';
 import type { RawEvent, SubscriberDefinition } from './subscriber.js';
 
@@ -73,6 +74,8 @@ export class RouteTable {
           matching.filter((type) => declared.has(type)).forEach((type) => types.add(type));
         });
       }
+      issues.push(...orderByProblems(subscriber, declared));
+      if (routeConfig?.filter) issues.push(...filterProblems(subscriber.id, routeConfig.filter, types));
       const route: Route = {
         subscriber,
         enabled: routeConfig?.enabled ?? true,
@@ -133,6 +136,30 @@ export class RouteTable {
       }));
   }
 
+  /** The start-up log: event type → subscribers with filters, and the routing default. */
+  summary(): string {
+    const lines = this.table().map(
+      ({ type, subscribers }) =>
+        `  ${type} → ${subscribers.map((s) => (s.filter ? `${s.id} (filter ${JSON.stringify(s.filter)})` : s.id)).join(', ')}`,
+    );
+    const unconfigured = this.unconfigured();
+    return [
+      lines.length
+        ? `routing table:\n${lines.join('\n')}`
+        : 'routing table: no subscribers; events are kept as unrouted',
+      ...(unconfigured.length
+        ? [
+            `not named under subscribers: (on by default, with every event they declare): ${unconfigured.join(', ')}`,
+          ]
+        : []),
+    ].join('\n');
+  }
+
+  /** Subscribers the `subscribers:` section does not name: on, with every event they declare. */
+  unconfigured(): string[] {
+    return this.routes.filter((route) => !route.config).map((route) => route.subscriber.id);
+  }
+
   subscribers(): { id: string; origin?: string; enabled: boolean; types: string[] }[] {
     return this.routes.map((route) => ({
       id: route.subscriber.id,
@@ -141,4 +168,16 @@ export class RouteTable {
       types: [...route.types].sort(),
     }));
   }
+}
+
+/** Each filter path must be a field of at least one type the subscriber gets here. */
+function filterProblems(id: string, filter: Record<string, unknown>, types: Set<string>): string[] {
+  const known = new Set<string>();
+  for (const type of types) for (const path of eventFieldPaths(type).keys()) known.add(path);
+  return Object.keys(filter)
+    .filter((path) => !known.has(path))
+    .map((path) => {
+      const near = nearestPath(path, known);
+      return `subscribers.${id}.filter.${path}: no such field in ${[...types].join(', ') || 'the events it gets'}${near ? `; did you mean ${near}?` : ''}`;
+    });
 }

@@ -22,15 +22,34 @@ export interface RawEvent {
   data: Record<string, unknown>;
 }
 
+/**
+ * What an order key is read from: a field path as Whippy names it (`data.contact_id`), checked
+ * at start to be a scalar field of every event type the subscriber takes, or a function of the
+ * typed event. A null, undefined or empty key means unordered.
+ */
+export type OrderKeySource<E = unknown> = string | ((event: E, raw: RawEvent) => unknown);
+
+/** `orderBy` with its options. */
+export interface OrderByOptions<E = unknown> {
+  key: OrderKeySource<E>;
+  /**
+   * When the oldest delivery of a key is dead: `continue` lets the next ones of the key run
+   * (they overtake it); `hold` keeps them waiting until the dead one is retried or redriven.
+   * @default 'continue'
+   */
+  onDead?: 'continue' | 'hold';
+}
+
 /** Options of `@OnWhippyEvent(...)` and of a subscriber registered in code. */
 export interface SubscriberOptions<E = unknown> {
   /** Stable id that routes and stored deliveries name. @default '<ClassName>.<method>' */
   id?: string;
   /**
    * Deliveries with the same key, for this subscriber, run one at a time in the order the
-   * events were received. Return undefined or null for no ordering.
+   * events were received. A key that is null, undefined or '' is unordered; a function that
+   * returns an object or array (or throws) delivers that event unordered, with a warning.
    */
-  orderBy?: (event: E, raw: RawEvent) => unknown;
+  orderBy?: OrderKeySource<E> | OrderByOptions<E>;
   /** A run longer than this is aborted and retried. @default delivery.timeoutMs (30000) */
   timeoutMs?: number;
 }

@@ -17,6 +17,7 @@ export {
   type KnownWhippyEvent,
   type WhippyEventOf,
 } from './event-catalog.js';
+export { eventFieldPaths, nearestPath, type FieldKind } from './event-fields.js';
 export {
   parseWhippyEvent,
   type WhippyEventInput,

@@ -38,6 +38,24 @@ export const whippyName = (property: string): string =>
 
 /** Whippy names declared by each class itself (not its ancestors). */
 const declaredNames = new WeakMap<object, Set<string>>();
+/** The shape of each field a class declares itself, by Whippy name: for the start-up checks of paths. */
+const declaredShapes = new WeakMap<object, Map<string, WhippyFieldShape>>();
+
+/**
+ * What a field holds: a scalar (text, number, boolean, timestamp), a nested object (with its
+ * class) or an array. Filters and `orderBy` paths are checked against these at start.
+ */
+export type WhippyFieldShape =
+  { kind: 'scalar' } | { kind: 'array' } | { kind: 'object'; type: () => WhippyObjectClass };
+
+/** Every field a class of Whippy object declares, its ancestors' included, by Whippy name. */
+export function whippyFieldsOf(type: object): ReadonlyMap<string, WhippyFieldShape> {
+  const all = new Map<string, WhippyFieldShape>();
+  for (let t: object | null = type; t && t !== Function.prototype; t = Object.getPrototypeOf(t)) {
+    for (const [name, shape] of declaredShapes.get(t) ?? []) if (!all.has(name)) all.set(name, shape);
+  }
+  return all;
+}
 /** All Whippy names a class knows, its ancestors' included; computed on first parse. */
 const knownNames = new WeakMap<object, ReadonlySet<string>>();
 
@@ -67,29 +85,35 @@ function unknownFields(type: object, raw: unknown): Record<string, unknown> {
 }
 
 /** Registers the field on its class and, on the class's first field, the `extra` property. */
-function register(prototype: object, property: string): string {
+function register(prototype: object, property: string, shape: WhippyFieldShape): string {
   const type = prototype.constructor;
   let names = declaredNames.get(type);
   if (!names) {
     names = new Set();
     declaredNames.set(type, names);
+    declaredShapes.set(type, new Map());
     Expose()(prototype, 'extra');
     Transform(({ obj }) => unknownFields(type, obj))(prototype, 'extra');
   }
   const name = whippyName(property);
   names.add(name);
+  declaredShapes.get(type)!.set(name, shape);
   return name;
 }
+
+const SCALAR: WhippyFieldShape = { kind: 'scalar' };
+const ARRAY: WhippyFieldShape = { kind: 'array' };
 
 const emptyToNull = (value: unknown): unknown => (value === undefined || value === '' ? null : value);
 
 function field(
+  shape: WhippyFieldShape,
   normalize: (value: unknown) => unknown,
   ...validators: PropertyDecorator[]
 ): PropertyDecorator {
   return (prototype, property) => {
     if (typeof property !== 'string') throw new TypeError('Whippy fields are named by strings');
-    Expose({ name: register(prototype, property) })(prototype, property);
+    Expose({ name: register(prototype, property, shape) })(prototype, property);
     Transform(({ value }) => normalize(value))(prototype, property);
     IsOptional()(prototype, property);
     for (const validator of validators) validator(prototype, property);
@@ -106,20 +130,21 @@ const isJsonObject = (value: unknown): value is Record<string, unknown> =>
 
 /** A string (enumerations too: any value is kept, only the type is checked). */
 export const StringField = (): PropertyDecorator =>
-  field(emptyToNull, IsString({ message: 'must be a string' }));
+  field(SCALAR, emptyToNull, IsString({ message: 'must be a string' }));
 
 export const IntegerField = (): PropertyDecorator =>
-  field(emptyToNull, IsInt({ message: 'must be an integer' }));
+  field(SCALAR, emptyToNull, IsInt({ message: 'must be an integer' }));
 
 export const NumberField = (): PropertyDecorator =>
-  field(emptyToNull, IsNumber({}, { message: 'must be a number' }));
+  field(SCALAR, emptyToNull, IsNumber({}, { message: 'must be a number' }));
 
 export const BooleanField = (): PropertyDecorator =>
-  field(emptyToNull, IsBoolean({ message: 'must be a boolean' }));
+  field(SCALAR, emptyToNull, IsBoolean({ message: 'must be a boolean' }));
 
 /** An identifier Whippy does not document the type of: a string or an integer. */
 export const IdField = (): PropertyDecorator =>
   field(
+    SCALAR,
     emptyToNull,
     check(
       'isWhippyId',
@@ -130,6 +155,7 @@ export const IdField = (): PropertyDecorator =>
 
 export const StringArrayField = (): PropertyDecorator =>
   field(
+    ARRAY,
     emptyToNull,
     check(
       'isStringArray',
@@ -144,6 +170,7 @@ export const StringArrayField = (): PropertyDecorator =>
  */
 export const TimestampField = (): PropertyDecorator =>
   field(
+    SCALAR,
     (value) => {
       const normalized = emptyToNull(value);
       return typeof normalized === 'string' ? (WhippyTimestamp.parse(normalized) ?? normalized) : normalized;
@@ -154,6 +181,7 @@ export const TimestampField = (): PropertyDecorator =>
 /** A nested object, as an instance of `type()` (validated, with its own `extra`). */
 export const ObjectField = (type: () => WhippyObjectClass): PropertyDecorator =>
   field(
+    { kind: 'object', type },
     emptyToNull,
     Type(type),
     check('isObject', 'must be an object', isJsonObject),
@@ -163,6 +191,7 @@ export const ObjectField = (type: () => WhippyObjectClass): PropertyDecorator =>
 /** An array of nested objects, each an instance of `type()`. */
 export const ObjectArrayField = (type: () => WhippyObjectClass): PropertyDecorator =>
   field(
+    ARRAY,
     emptyToNull,
     Type(type),
     check(

@@ -31,6 +31,12 @@ export interface DeliveriesTable {
   created_at: string;
   updated_at: string;
   finished_at: string | null;
+  /** Attempts a target throttled (RetryLater); they count against maxAttempts only past a limit. */
+  throttles: number;
+  /** Times the process stopped while this delivery ran. */
+  interruptions: number;
+  /** `<event id>:<subscriber id>` for the routed or backfilled delivery (unique); null for replays. */
+  dedupe_key: string | null;
 }
 
 export interface Database {

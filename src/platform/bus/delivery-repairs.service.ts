@@ -1,0 +1,178 @@
+import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import type { DeliveriesTable } from '../inbox/database.js';
+import { eventTypeMatches } from '../events/index.js';
+import { DeliveryEngine } from './delivery-engine.service.js';
+import { toIncoming } from './delivery-rows.js';
+import { DeliveryRepository, DeliveryView, toView } from './delivery.repository.js';
+
+const PAGE = 500;
+
+/** Received order: event, then delivery. */
+const receivedOrder = (a: DeliveriesTable, b: DeliveriesTable): number =>
+  a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
+/**
+ * The operator's repairs: replay, retry, redrive, backfill. Each claims what it runs again
+ * with a conditional write in the store (only what is still failed or dead, only events
+ * without a delivery for that subscriber), so repairs fired together, or repeated, never run
+ * one delivery twice.
+ */
+@Injectable()
+export class DeliveryRepairs {
+  constructor(
+    private readonly engine: DeliveryEngine,
+    private readonly repository: DeliveryRepository,
+  ) {}
+
+  /**
+   * New deliveries of a stored event: to every subscriber its route selects, or to the named
+   * ones. A replay delivers again on purpose, so each call makes new deliveries.
+   */
+  async replay(eventId: string, subscriberIds?: string[]): Promise<DeliveryView[]> {
+    const [row] = await this.repository.events({ ids: [eventId], limit: 1 });
+    if (!row) throw new NotFoundException({ error: 'not_found', message: `no event ${eventId}` });
+    const routes = this.engine.routeTable;
+    const only = subscriberIds?.map((id) => {
+      const route = routes.route(id);
+      if (!route)
+        throw new BadRequestException({
+          error: 'unknown_subscriber',
+          message: `no subscriber ${id} (known: ${routes
+            .subscribers()
+            .map((s) => s.id)
+            .join(', ')})`,
+        });
+      // What the code declares, not what this environment narrowed it to: the operator asked for it.
+      if (!route.subscriber.events.some((pattern) => eventTypeMatches(pattern, row.type))) {
+        throw new BadRequestException({
+          error: 'not_subscribed',
+          message: `${id} does not subscribe to ${row.type}`,
+        });
+      }
+      return route.subscriber;
+    });
+    const outcome = this.engine.classify(toIncoming(row), only, false);
+    if (outcome.jobs.length === 0) {
+      await this.repository.write(outcome.statements);
+      const [event] = await this.repository.events({ ids: [eventId], limit: 1 });
+      throw new ConflictException({
+        error: 'not_delivered',
+        message: `event ${eventId} is ${event.status}: nothing to deliver`,
+        status: event.status,
+      });
+    }
+    const made = await this.engine.commit(outcome);
+    const now = new Date().toISOString();
+    return made.map((job) => ({
+      id: job.id,
+      eventId: job.eventId,
+      subscriberId: job.subscriberId,
+      status: 'pending',
+      attempts: 0,
+      throttles: 0,
+      nextAttemptAt: null,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+      finishedAt: null,
+    }));
+  }
+
+  /** Runs a failed or dead delivery again now, with a fresh attempt budget. */
+  async retry(deliveryId: string): Promise<DeliveryView> {
+    const row = await this.repository.get(deliveryId);
+    if (!row) throw new NotFoundException({ error: 'not_found', message: `no delivery ${deliveryId}` });
+    if (!this.engine.knows(row.subscriber_id))
+      throw new ConflictException({
+        error: 'unknown_subscriber',
+        message: `subscriber ${row.subscriber_id} no longer exists`,
+      });
+    const [claimed] = await this.claim([row.id]);
+    if (!claimed) {
+      const now = await this.repository.get(deliveryId);
+      throw new ConflictException({
+        error: 'not_retryable',
+        message: `delivery ${deliveryId} is ${now?.status ?? row.status}`,
+      });
+    }
+    this.engine.adopt(claimed);
+    return toView(claimed);
+  }
+
+  /**
+   * Every dead delivery of a subscriber, again, in received order. Redrives running together
+   * share the work: each counts the deliveries it claimed.
+   */
+  async redrive(subscriberId: string): Promise<{ redriven: number }> {
+    if (!this.engine.knows(subscriberId))
+      throw new NotFoundException({ error: 'unknown_subscriber', message: `no subscriber ${subscriberId}` });
+    let redriven = 0;
+    let after: { eventId: string; id: string } | undefined;
+    for (;;) {
+      const rows = await this.repository.dead(subscriberId, after, PAGE);
+      if (rows.length === 0) return { redriven };
+      const last = rows[rows.length - 1];
+      after = { eventId: last.event_id, id: last.id };
+      const claimed = await this.claim(rows.map((r) => r.id));
+      claimed.sort(receivedOrder).forEach((r) => this.engine.adopt(r));
+      redriven += claimed.length;
+    }
+  }
+
+  /**
+   * Delivers to one subscriber the stored events of a time range that its route selects and
+   * that it has not had yet: how a new integration catches up. `dryRun` only counts.
+   */
+  async backfill(
+    subscriberId: string,
+    range: { since?: string; until?: string; dryRun: boolean },
+  ): Promise<{ matched: number; created: number; dryRun: boolean }> {
+    const route = this.engine.routeTable.route(subscriberId);
+    if (!route)
+      throw new NotFoundException({ error: 'unknown_subscriber', message: `no subscriber ${subscriberId}` });
+    if (!route.enabled)
+      throw new ConflictException({
+        error: 'subscriber_disabled',
+        message: `${subscriberId} is disabled in this environment (subscribers.${subscriberId}.enabled: false); enable it first, then backfill`,
+      });
+    let after: string | undefined;
+    let matched = 0;
+    let created = 0;
+    for (;;) {
+      const rows = await this.repository.events({
+        statuses: ['routed', 'unrouted'],
+        types: [...route.types],
+        since: range.since,
+        until: range.until,
+        after,
+        limit: PAGE,
+      });
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1].id;
+      const done = await this.repository.delivered(
+        subscriberId,
+        rows.map((row) => row.id),
+      );
+      for (const row of rows) {
+        if (done.has(row.id)) continue;
+        const incoming = toIncoming(row);
+        if (
+          !incoming.data ||
+          route.filter?.({ type: incoming.type, source: incoming.source, data: incoming.data })
+        )
+          continue;
+        matched++;
+        // Another backfill may make it first: the store keeps one delivery per event and subscriber.
+        if (!range.dryRun)
+          created += (await this.engine.commit(this.engine.classify(incoming, [route.subscriber]))).length;
+      }
+    }
+    return { matched, created, dryRun: range.dryRun };
+  }
+
+  /** Failed or dead deliveries back to pending; returns those this call claimed. */
+  private async claim(ids: string[]): Promise<DeliveriesTable[]> {
+    const [rows] = await this.repository.write([this.repository.claim(ids)]);
+    return rows as DeliveriesTable[];
+  }
+}

@@ -1,14 +1,14 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import express from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 
 /**
  * Nest's global body parser is off: the webhook route must see its bytes unparsed (the guard
- * verifies them first). Only the admin API parses JSON.
+ * verifies them first). Only the admin API parses JSON, after its token check
+ * (`AdminBodyMiddleware`).
  */
 export const APP_OPTIONS = { bodyParser: false, bufferLogs: true, abortOnError: false } as const;
 
@@ -16,23 +16,9 @@ export const APP_OPTIONS = { bodyParser: false, bufferLogs: true, abortOnError: 
 export function configureApp(app: INestApplication): INestApplication {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
-  express_.use('/admin/api', express.json({ limit: '1mb' }), jsonErrors);
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   return app;
-}
-
-/** Body-parser errors on the admin API become a JSON 400 instead of Express's HTML page. */
-function jsonErrors(
-  error: { status?: number; message?: string },
-  _req: express.Request,
-  res: express.Response,
-  next: express.NextFunction,
-) {
-  if (!error) return next();
-  res
-    .status(error.status && error.status < 500 ? error.status : 400)
-    .json({ error: 'invalid_json', message: error.message });
 }
 
 export async function createApp(

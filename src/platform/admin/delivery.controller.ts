@@ -11,7 +11,7 @@ import {
 } from '@nestjs/common';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
 import { DeliveryRepository, toView } from '../bus/delivery.repository.js';
-import { parseLimit, parseTime } from './admin-query.js';
+import { parseLimit, parseTime, single } from './admin-query.js';
 import { AdminGuard } from './admin.guard.js';
 
 const DELIVERY_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'dead'];
@@ -80,6 +80,7 @@ export class DeliveryController {
     @Query('limit') limit?: string,
     @Query('cursor') cursor?: string,
   ) {
+    status = single('status', status);
     if (status && !DELIVERY_STATUSES.includes(status)) {
       throw new BadRequestException({
         error: 'invalid_query',
@@ -89,9 +90,9 @@ export class DeliveryController {
     const pageSize = parseLimit(limit);
     const rows = await this.deliveries.list({
       status,
-      subscriber,
-      eventId: event,
-      before: cursor || undefined,
+      subscriber: single('subscriber', subscriber),
+      eventId: single('event', event),
+      before: single('cursor', cursor) || undefined,
       limit: pageSize + 1,
     });
     const page = rows.slice(0, pageSize).map(toView);

@@ -2,7 +2,7 @@ import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@ne
 import { DeliveryRepository, toView } from '../bus/delivery.repository.js';
 import { Inbox } from '../inbox/inbox.service.js';
 import { VerificationDiagnostics } from '../webhooks/verification-diagnostics.service.js';
-import { parseLimit, parseTime } from './admin-query.js';
+import { parseLimit, parseTime, single } from './admin-query.js';
 import { AdminGuard } from './admin.guard.js';
 
 @Controller('admin/api')
@@ -27,12 +27,12 @@ export class EventsController {
   ) {
     const pageSize = parseLimit(limit);
     const items = await this.inbox.list({
-      source,
-      type,
-      status,
+      source: single('source', source),
+      type: single('type', type),
+      status: single('status', status),
       since: parseTime('since', since),
       until: parseTime('until', until),
-      before: cursor || undefined,
+      before: single('cursor', cursor) || undefined,
       limit: pageSize + 1,
     });
     const more = items.length > pageSize;
@@ -51,6 +51,6 @@ export class EventsController {
 
   @Get('verification-failures')
   failures(@Query('source') source?: string, @Query('limit') limit?: string) {
-    return { items: this.diagnostics.list({ source, limit: parseLimit(limit) }) };
+    return { items: this.diagnostics.list({ source: single('source', source), limit: parseLimit(limit) }) };
   }
 }

@@ -4,6 +4,9 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { setupAdminDocs } from './platform/admin/admin-docs.js';
+import { ErrorBodyFilter } from './platform/http/error-body.filter.js';
+import { InputValidationPipe } from './platform/http/input-validation.pipe.js';
 
 /**
  * Nest's global body parser is off: the webhook route must see its bytes unparsed (the guard
@@ -16,6 +19,10 @@ export const APP_OPTIONS = { bodyParser: false, bufferLogs: true, abortOnError: 
 export function configureApp(app: INestApplication): INestApplication {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
+  // One body for every error, on every route; DTOs checked wherever a handler declares one.
+  app.useGlobalFilters(new ErrorBodyFilter());
+  app.useGlobalPipes(new InputValidationPipe());
+  setupAdminDocs(app);
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   return app;

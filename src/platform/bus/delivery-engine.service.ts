@@ -1,13 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
-import {
-  BadRequestException,
-  BeforeApplicationShutdown,
-  ConflictException,
-  Injectable,
-  Logger,
-  NotFoundException,
-  OnApplicationBootstrap,
-} from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
 import type { AppConfig, DeliveryConfig } from '../../config/app-config.js';
@@ -15,6 +7,13 @@ import type { DeliveriesTable } from '../inbox/database.js';
 import { eventTypeMatches, parseWhippyEvent } from '../events/index.js';
 import type { Statement } from '../inbox/statement-runner.js';
 import { PermanentFailure, RetryLater } from './delivery-errors.js';
+import {
+  DeliveryNotFound,
+  EventNotFound,
+  RepairConflict,
+  ReplayNotAllowed,
+  UnknownSubscriber,
+} from './repair-errors.js';
 import { DeliveryLane, Job } from './delivery-lane.js';
 import { DeliveryRepository, DeliveryView, toView } from './delivery.repository.js';
 import { BUS_SIGNALS, EventReceivedSignal } from './bus-signals.js';
@@ -392,24 +391,21 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   /** New deliveries of a stored event: to every subscriber its route selects, or to the named ones. */
   async replay(eventId: string, subscriberIds?: string[]): Promise<DeliveryView[]> {
     const [row] = await this.repository.events({ ids: [eventId], limit: 1 });
-    if (!row) throw new NotFoundException({ error: 'not_found', message: `no event ${eventId}` });
+    if (!row) throw new EventNotFound(eventId);
     const incoming = toIncoming(row);
     const only = subscriberIds?.map((id) => {
       const route = this.routes.route(id);
       if (!route)
-        throw new BadRequestException({
-          error: 'unknown_subscriber',
-          message: `no subscriber ${id} (known: ${this.routes
+        throw new ReplayNotAllowed(
+          'unknown_subscriber',
+          `no subscriber ${id} (known: ${this.routes
             .subscribers()
             .map((s) => s.id)
             .join(', ')})`,
-        });
+        );
       // What the code declares, not what this environment narrowed it to: the operator asked for it.
       if (!route.subscriber.events.some((pattern) => eventTypeMatches(pattern, row.type))) {
-        throw new BadRequestException({
-          error: 'not_subscribed',
-          message: `${id} does not subscribe to ${row.type}`,
-        });
+        throw new ReplayNotAllowed('not_subscribed', `${id} does not subscribe to ${row.type}`);
       }
       return route.subscriber;
     });
@@ -417,9 +413,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     if (outcome.jobs.length === 0) {
       await this.repository.write(outcome.statements);
       const [event] = await this.repository.events({ ids: [eventId], limit: 1 });
-      throw new ConflictException({
-        error: 'not_delivered',
-        message: `event ${eventId} is ${event.status}: nothing to deliver`,
+      throw new RepairConflict('not_delivered', `event ${eventId} is ${event.status}: nothing to deliver`, {
         status: event.status,
       });
     }
@@ -430,19 +424,13 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   /** Runs a failed or dead delivery again now, with a fresh attempt budget. */
   async retry(deliveryId: string): Promise<DeliveryView> {
     const row = await this.repository.get(deliveryId);
-    if (!row) throw new NotFoundException({ error: 'not_found', message: `no delivery ${deliveryId}` });
+    if (!row) throw new DeliveryNotFound(deliveryId);
     if (row.status !== 'dead' && row.status !== 'failed') {
-      throw new ConflictException({
-        error: 'not_retryable',
-        message: `delivery ${deliveryId} is ${row.status}`,
-      });
+      throw new RepairConflict('not_retryable', `delivery ${deliveryId} is ${row.status}`);
     }
     const lane = this.lanes.get(row.subscriber_id);
     if (!lane)
-      throw new ConflictException({
-        error: 'unknown_subscriber',
-        message: `subscriber ${row.subscriber_id} no longer exists`,
-      });
+      throw new RepairConflict('unknown_subscriber', `subscriber ${row.subscriber_id} no longer exists`);
     if (!lane.runNow(row.id) && !lane.has(row.id)) {
       await this.repository.write([
         this.repository.update(row.id, {
@@ -460,8 +448,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   /** Every dead delivery of a subscriber, again. */
   async redrive(subscriberId: string): Promise<{ redriven: number }> {
-    if (!this.lanes.has(subscriberId))
-      throw new NotFoundException({ error: 'unknown_subscriber', message: `no subscriber ${subscriberId}` });
+    if (!this.lanes.has(subscriberId)) throw new UnknownSubscriber(subscriberId);
     let redriven = 0;
     let before: string | undefined;
     for (;;) {
@@ -489,8 +476,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     range: { since?: string; until?: string; dryRun: boolean },
   ): Promise<{ matched: number; created: number; dryRun: boolean }> {
     const route = this.routes.route(subscriberId);
-    if (!route)
-      throw new NotFoundException({ error: 'unknown_subscriber', message: `no subscriber ${subscriberId}` });
+    if (!route) throw new UnknownSubscriber(subscriberId);
     let after: string | undefined;
     let matched = 0;
     for (;;) {

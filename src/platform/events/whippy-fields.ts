@@ -83,12 +83,26 @@ function register(prototype: object, property: string): string {
 
 const emptyToNull = (value: unknown): unknown => (value === undefined || value === '' ? null : value);
 
+/** What a field holds, as `describeFields` reports it. */
+interface FieldKind {
+  /** The JSON type: `string`, `integer`, `timestamp`, `object`, `object[]`, … */
+  type: string;
+  /** The class of a nested object (or of each item of an array of them). */
+  of?: () => WhippyObjectClass;
+}
+
+/** Each class's own fields (not its ancestors'), by property, in declaration order. */
+const fieldKinds = new WeakMap<object, Map<string, FieldKind>>();
+
 function field(
+  kind: FieldKind,
   normalize: (value: unknown) => unknown,
   ...validators: PropertyDecorator[]
 ): PropertyDecorator {
   return (prototype, property) => {
     if (typeof property !== 'string') throw new TypeError('Whippy fields are named by strings');
+    const kinds = fieldKinds.get(prototype.constructor) ?? new Map<string, FieldKind>();
+    fieldKinds.set(prototype.constructor, kinds.set(property, kind));
     Expose({ name: register(prototype, property) })(prototype, property);
     Transform(({ value }) => normalize(value))(prototype, property);
     IsOptional()(prototype, property);
@@ -106,20 +120,21 @@ const isJsonObject = (value: unknown): value is Record<string, unknown> =>
 
 /** A string (enumerations too: any value is kept, only the type is checked). */
 export const StringField = (): PropertyDecorator =>
-  field(emptyToNull, IsString({ message: 'must be a string' }));
+  field({ type: 'string' }, emptyToNull, IsString({ message: 'must be a string' }));
 
 export const IntegerField = (): PropertyDecorator =>
-  field(emptyToNull, IsInt({ message: 'must be an integer' }));
+  field({ type: 'integer' }, emptyToNull, IsInt({ message: 'must be an integer' }));
 
 export const NumberField = (): PropertyDecorator =>
-  field(emptyToNull, IsNumber({}, { message: 'must be a number' }));
+  field({ type: 'number' }, emptyToNull, IsNumber({}, { message: 'must be a number' }));
 
 export const BooleanField = (): PropertyDecorator =>
-  field(emptyToNull, IsBoolean({ message: 'must be a boolean' }));
+  field({ type: 'boolean' }, emptyToNull, IsBoolean({ message: 'must be a boolean' }));
 
 /** An identifier Whippy does not document the type of: a string or an integer. */
 export const IdField = (): PropertyDecorator =>
   field(
+    { type: 'string | integer' },
     emptyToNull,
     check(
       'isWhippyId',
@@ -130,6 +145,7 @@ export const IdField = (): PropertyDecorator =>
 
 export const StringArrayField = (): PropertyDecorator =>
   field(
+    { type: 'string[]' },
     emptyToNull,
     check(
       'isStringArray',
@@ -144,6 +160,7 @@ export const StringArrayField = (): PropertyDecorator =>
  */
 export const TimestampField = (): PropertyDecorator =>
   field(
+    { type: 'timestamp' },
     (value) => {
       const normalized = emptyToNull(value);
       return typeof normalized === 'string' ? (WhippyTimestamp.parse(normalized) ?? normalized) : normalized;
@@ -154,6 +171,7 @@ export const TimestampField = (): PropertyDecorator =>
 /** A nested object, as an instance of `type()` (validated, with its own `extra`). */
 export const ObjectField = (type: () => WhippyObjectClass): PropertyDecorator =>
   field(
+    { type: 'object', of: type },
     emptyToNull,
     Type(type),
     check('isObject', 'must be an object', isJsonObject),
@@ -163,6 +181,7 @@ export const ObjectField = (type: () => WhippyObjectClass): PropertyDecorator =>
 /** An array of nested objects, each an instance of `type()`. */
 export const ObjectArrayField = (type: () => WhippyObjectClass): PropertyDecorator =>
   field(
+    { type: 'object[]', of: type },
     emptyToNull,
     Type(type),
     check(
@@ -172,3 +191,42 @@ export const ObjectArrayField = (type: () => WhippyObjectClass): PropertyDecorat
     ),
     ValidateNested({ each: true, message: 'must be an object' }),
   );
+
+/** A field of a catalog class, as the decorators above declared it. */
+export interface FieldDescription {
+  /** Whippy's (snake_case) name. */
+  name: string;
+  /** The camelCase property a subscriber reads. */
+  property: string;
+  /** `string`, `integer`, `number`, `boolean`, `string | integer`, `string[]`, `timestamp`, `object`, `object[]`. */
+  type: string;
+  /** For `object` and `object[]`: the class, and its fields. */
+  class?: string;
+  fields?: FieldDescription[];
+}
+
+/**
+ * The fields a class declares, its ancestors' first, nested objects described in turn (a class
+ * already being described is named but not expanded again). For the catalog command and docs.
+ */
+export function describeFields(
+  type: WhippyObjectClass,
+  seen: ReadonlySet<object> = new Set(),
+): FieldDescription[] {
+  const chain: object[] = [];
+  for (let t: object | null = type; t && t !== Function.prototype; t = Object.getPrototypeOf(t))
+    chain.unshift(t);
+  const inside = new Set([...seen, type]);
+  return chain.flatMap((t) =>
+    [...(fieldKinds.get(t) ?? [])].map(([property, kind]): FieldDescription => {
+      const described: FieldDescription = { name: whippyName(property), property, type: kind.type };
+      if (!kind.of) return described;
+      const nested = kind.of();
+      return {
+        ...described,
+        class: nested.name,
+        ...(inside.has(nested) ? {} : { fields: describeFields(nested, inside) }),
+      };
+    }),
+  );
+}

@@ -6,10 +6,14 @@ import express from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig, ServerConfig } from './config/app-config.js';
+import { setupAdminDocs } from './platform/admin/admin-docs.js';
+import { ErrorBodyFilter } from './platform/http/error-body.filter.js';
+import { InputValidationPipe } from './platform/http/input-validation.pipe.js';
 
 /**
  * Nest's global body parser is off: the webhook route must see its bytes unparsed (the guard
- * verifies them first). Only the admin API parses JSON.
+ * verifies them first). Only the admin API parses JSON, after its token check
+ * (`AdminBodyMiddleware`).
  */
 export const APP_OPTIONS = { bodyParser: false, bufferLogs: true, abortOnError: false } as const;
 
@@ -17,7 +21,10 @@ export const APP_OPTIONS = { bodyParser: false, bufferLogs: true, abortOnError: 
 export function configureApp(app: INestApplication): INestApplication {
   const express_ = app as NestExpressApplication;
   express_.disable('x-powered-by');
-  express_.use('/admin/api', express.json({ limit: '1mb' }), jsonErrors);
+  // One body for every error, on every route; DTOs checked wherever a handler declares one.
+  app.useGlobalFilters(new ErrorBodyFilter());
+  app.useGlobalPipes(new InputValidationPipe());
+  setupAdminDocs(app);
   app.useLogger(app.get(Logger));
   return app;
 }
@@ -44,19 +51,6 @@ class ExpressAdapterWithTimeouts extends ExpressAdapter {
     );
     this.setHttpServer(server);
   }
-}
-
-/** Body-parser errors on the admin API become a JSON 400 instead of Express's HTML page. */
-function jsonErrors(
-  error: { status?: number; message?: string },
-  _req: express.Request,
-  res: express.Response,
-  next: express.NextFunction,
-) {
-  if (!error) return next();
-  res
-    .status(error.status && error.status < 500 ? error.status : 400)
-    .json({ error: 'invalid_json', message: error.message });
 }
 
 export async function createApp(

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CatalogCommand } from './catalog.command.js';
 import { MigrateCommand } from './migrate.command.js';
 import {
   BackfillCommand,
@@ -9,7 +10,10 @@ import {
 } from './repair.commands.js';
 import { SendCommand } from './send.command.js';
 
-/** The commands of `switchyard`; deliberately without the HTTP application and its modules. */
+/**
+ * The commands of `switchyard`; deliberately without the HTTP application and its modules
+ * (`catalog` builds its own application context, on a throwaway store).
+ */
 @Module({
   providers: [
     SendCommand,
@@ -19,6 +23,7 @@ import { SendCommand } from './send.command.js';
     RetryCommand,
     RedriveCommand,
     BackfillCommand,
+    CatalogCommand,
   ],
 })
 export class CliModule {}

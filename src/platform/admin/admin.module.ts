@@ -1,15 +1,28 @@
-import { Module } from '@nestjs/common';
+import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { InboxModule } from '../inbox/inbox.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { BusModule } from '../bus/bus.module.js';
+import { AdminAccess } from './admin-access.js';
+import { AdminBodyMiddleware } from './admin-body.middleware.js';
 import { AdminGuard } from './admin.guard.js';
 import { DeliveryController } from './delivery.controller.js';
 import { EventsController } from './events.controller.js';
+import { SourcesController } from './sources.controller.js';
 
 /** `/admin/api`: what was received, what failed verification, what was delivered, and repairs. */
 @Module({
   imports: [InboxModule, WebhooksModule, BusModule],
-  controllers: [EventsController, DeliveryController],
-  providers: [AdminGuard],
+  controllers: [EventsController, DeliveryController, SourcesController],
+  providers: [AdminAccess, AdminGuard],
+  exports: [AdminAccess, AdminGuard],
 })
-export class AdminModule {}
+export class AdminModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(AdminBodyMiddleware)
+      .forRoutes(
+        { path: 'admin/api', method: RequestMethod.ALL },
+        { path: 'admin/api/*path', method: RequestMethod.ALL },
+      );
+  }
+}

@@ -1,23 +1,16 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
 import { DeliveryRepairs } from '../bus/delivery-repairs.service.js';
 import { DeliveryRepository } from '../bus/delivery.repository.js';
-import { parseLimit, parseTime } from './admin-query.js';
 import { AdminGuard } from './admin.guard.js';
-
-const DELIVERY_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'dead'];
+import { StoredIdPipe } from './stored-id.pipe.js';
+import { BackfillBody, DeliveryListQuery, ExplainBody, ReplayBody } from './dto/delivery.dto.js';
+import { paginate } from './dto/page.dto.js';
 
 /** Routes, explain, deliveries, and the repairs: replay, retry, redrive, backfill. */
+@ApiTags('deliveries')
+@ApiBearerAuth()
 @Controller('admin/api')
 @UseGuards(AdminGuard)
 export class DeliveryController {
@@ -27,103 +20,67 @@ export class DeliveryController {
     private readonly deliveries: DeliveryRepository,
   ) {}
 
-  /** Event type → subscribers with their filters, and every subscriber with what it gets. */
+  @ApiOperation({ summary: 'event type → subscribers with their filters, and every subscriber' })
   @Get('routes')
   routes() {
     const table = this.engine.routeTable;
     return { routes: table.table(), subscribers: table.subscribers() };
   }
 
-  /** Which subscribers a payload would reach, and for each one that it would not, why. */
+  @ApiOperation({ summary: 'which subscribers a payload would reach, and why not the others' })
   @Post('routes/explain')
   @HttpCode(200)
-  explain(@Body() body: { event?: unknown; source?: unknown; data?: unknown }) {
-    if (
-      typeof body?.event !== 'string' ||
-      typeof body.data !== 'object' ||
-      body.data === null ||
-      Array.isArray(body.data)
-    ) {
-      throw new BadRequestException({
-        error: 'invalid_payload',
-        message: 'send {"event": "<type>", "data": {...}}',
-      });
-    }
-    const source = typeof body.source === 'string' ? body.source : 'whippy';
+  explain(@Body() body: ExplainBody) {
     return this.engine.routeTable.explain({
       type: body.event,
-      source,
-      data: body.data as Record<string, unknown>,
+      source: body.source ?? 'whippy',
+      data: body.data,
     });
   }
 
+  @ApiOperation({ summary: 'deliver a stored event again' })
   @Post('events/:id/replay')
   @HttpCode(202)
-  async replay(@Param('id') id: string, @Body() body: { subscribers?: unknown } = {}) {
-    const subscribers = body?.subscribers;
-    if (
-      subscribers !== undefined &&
-      (!Array.isArray(subscribers) || subscribers.some((s) => typeof s !== 'string'))
-    ) {
-      throw new BadRequestException({
-        error: 'invalid_payload',
-        message: '"subscribers" must be a list of subscriber ids',
-      });
-    }
-    return { deliveries: await this.repairs.replay(id, subscribers as string[] | undefined) };
+  async replay(@Param('id', new StoredIdPipe('event')) id: string, @Body() body: ReplayBody) {
+    return { deliveries: await this.repairs.replay(id, body.subscribers) };
   }
 
-  /** Newest first; pass `nextCursor` back as `cursor`. */
+  @ApiOperation({ summary: 'deliveries, newest first; pass nextCursor back as cursor' })
   @Get('deliveries')
-  async list(
-    @Query('status') status?: string,
-    @Query('subscriber') subscriber?: string,
-    @Query('event') event?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
-  ) {
-    if (status && !DELIVERY_STATUSES.includes(status)) {
-      throw new BadRequestException({
-        error: 'invalid_query',
-        message: `status must be one of ${DELIVERY_STATUSES.join(', ')}`,
-      });
-    }
-    const pageSize = parseLimit(limit);
-    const rows = await this.deliveries.list({
-      status,
-      subscriber,
-      eventId: event,
-      before: cursor || undefined,
-      limit: pageSize + 1,
-    });
-    const page = await this.engine.views(rows.slice(0, pageSize));
-    return { items: page, nextCursor: rows.length > pageSize ? page[page.length - 1].id : null };
+  list(@Query() query: DeliveryListQuery) {
+    return paginate(
+      query,
+      (page) =>
+        this.deliveries.list({
+          status: query.status,
+          subscriber: query.subscriber,
+          eventId: query.event,
+          ...page,
+        }),
+      (rows) => this.engine.views(rows),
+    );
   }
 
+  @ApiOperation({ summary: 'run a failed or dead delivery again now' })
   @Post('deliveries/:id/retry')
   @HttpCode(202)
-  retry(@Param('id') id: string) {
+  retry(@Param('id', new StoredIdPipe('delivery')) id: string) {
     return this.repairs.retry(id);
   }
 
-  /** Every dead delivery of the subscriber, again. */
+  @ApiOperation({ summary: 'every dead delivery of the subscriber, again' })
   @Post('subscribers/:id/redrive')
   @HttpCode(202)
   redrive(@Param('id') id: string) {
     return this.repairs.redrive(id);
   }
 
-  /** `{"since", "until", "dryRun"}`: dry run (the default) only counts what would be delivered. */
+  @ApiOperation({
+    summary: 'deliver the stored events of a range the subscriber has not had (dry run by default)',
+  })
   @Post('subscribers/:id/backfill')
   @HttpCode(200)
-  backfill(@Param('id') id: string, @Body() body: { since?: string; until?: string; dryRun?: unknown } = {}) {
-    if (body?.dryRun !== undefined && typeof body.dryRun !== 'boolean') {
-      throw new BadRequestException({ error: 'invalid_payload', message: '"dryRun" must be true or false' });
-    }
-    return this.repairs.backfill(id, {
-      since: parseTime('since', body?.since),
-      until: parseTime('until', body?.until),
-      dryRun: body?.dryRun !== false,
-    });
+  backfill(@Param('id') id: string, @Body() body: BackfillBody) {
+    return this.repairs.backfill(id, { since: body.since, until: body.until, dryRun: body.dryRun !== false });
   }
 }

@@ -1,11 +1,17 @@
 import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
 import { DeliveryRepository } from '../bus/delivery.repository.js';
 import { Inbox } from '../inbox/inbox.service.js';
 import { VerificationDiagnostics } from '../webhooks/verification-diagnostics.service.js';
-import { parseLimit, parseTime } from './admin-query.js';
 import { AdminGuard } from './admin.guard.js';
+import { StoredIdPipe } from './stored-id.pipe.js';
+import { DEFAULT_PAGE_SIZE } from './dto/admin-fields.js';
+import { EventListQuery, FailureListQuery } from './dto/event-query.dto.js';
+import { paginate } from './dto/page.dto.js';
 
+@ApiTags('events')
+@ApiBearerAuth()
 @Controller('admin/api')
 @UseGuards(AdminGuard)
 export class EventsController {
@@ -16,34 +22,27 @@ export class EventsController {
     private readonly engine: DeliveryEngine,
   ) {}
 
-  /** Newest first; pass `nextCursor` back as `cursor` for the next page. */
+  @ApiOperation({ summary: 'stored events, newest first; pass nextCursor back as cursor' })
   @Get('events')
-  async list(
-    @Query('source') source?: string,
-    @Query('type') type?: string,
-    @Query('status') status?: string,
-    @Query('since') since?: string,
-    @Query('until') until?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
-  ) {
-    const pageSize = parseLimit(limit);
-    const items = await this.inbox.list({
-      source,
-      type,
-      status,
-      since: parseTime('since', since),
-      until: parseTime('until', until),
-      before: cursor || undefined,
-      limit: pageSize + 1,
-    });
-    const more = items.length > pageSize;
-    const page = more ? items.slice(0, pageSize) : items;
-    return { items: page, nextCursor: more ? page[page.length - 1].id : null };
+  list(@Query() query: EventListQuery) {
+    return paginate(
+      query,
+      (page) =>
+        this.inbox.list({
+          source: query.source,
+          type: query.type,
+          status: query.status,
+          since: query.since,
+          until: query.until,
+          ...page,
+        }),
+      (events) => events,
+    );
   }
 
+  @ApiOperation({ summary: 'one event: raw body, headers, verification and deliveries' })
   @Get('events/:id')
-  async get(@Param('id') id: string) {
+  async get(@Param('id', new StoredIdPipe('event')) id: string) {
     const event = await this.inbox.get(id);
     if (!event) throw new NotFoundException({ error: 'not_found', message: `no event ${id}` });
     const { rawBody, ...rest } = event;
@@ -51,8 +50,11 @@ export class EventsController {
     return { ...rest, rawBody: rawBody.toString('utf8'), deliveries };
   }
 
+  @ApiOperation({ summary: 'requests that failed signature verification, newest first' })
   @Get('verification-failures')
-  failures(@Query('source') source?: string, @Query('limit') limit?: string) {
-    return { items: this.diagnostics.list({ source, limit: parseLimit(limit) }) };
+  failures(@Query() query: FailureListQuery) {
+    return {
+      items: this.diagnostics.list({ source: query.source, limit: query.limit ?? DEFAULT_PAGE_SIZE }),
+    };
   }
 }

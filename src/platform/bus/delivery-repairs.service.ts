@@ -1,9 +1,16 @@
-import { BadRequestException, ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { DeliveriesTable } from '../inbox/database.js';
 import { eventTypeMatches } from '../events/index.js';
 import { DeliveryEngine } from './delivery-engine.service.js';
 import { toIncoming } from './delivery-rows.js';
 import { DeliveryRepository, DeliveryView, toView } from './delivery.repository.js';
+import {
+  DeliveryNotFound,
+  EventNotFound,
+  RepairConflict,
+  ReplayNotAllowed,
+  UnknownSubscriber,
+} from './repair-errors.js';
 
 const PAGE = 500;
 
@@ -30,24 +37,21 @@ export class DeliveryRepairs {
    */
   async replay(eventId: string, subscriberIds?: string[]): Promise<DeliveryView[]> {
     const [row] = await this.repository.events({ ids: [eventId], limit: 1 });
-    if (!row) throw new NotFoundException({ error: 'not_found', message: `no event ${eventId}` });
+    if (!row) throw new EventNotFound(eventId);
     const routes = this.engine.routeTable;
     const only = subscriberIds?.map((id) => {
       const route = routes.route(id);
       if (!route)
-        throw new BadRequestException({
-          error: 'unknown_subscriber',
-          message: `no subscriber ${id} (known: ${routes
+        throw new ReplayNotAllowed(
+          'unknown_subscriber',
+          `no subscriber ${id} (known: ${routes
             .subscribers()
             .map((s) => s.id)
             .join(', ')})`,
-        });
+        );
       // What the code declares, not what this environment narrowed it to: the operator asked for it.
       if (!route.subscriber.events.some((pattern) => eventTypeMatches(pattern, row.type))) {
-        throw new BadRequestException({
-          error: 'not_subscribed',
-          message: `${id} does not subscribe to ${row.type}`,
-        });
+        throw new ReplayNotAllowed('not_subscribed', `${id} does not subscribe to ${row.type}`);
       }
       return route.subscriber;
     });
@@ -55,9 +59,7 @@ export class DeliveryRepairs {
     if (outcome.jobs.length === 0) {
       await this.repository.write(outcome.statements);
       const [event] = await this.repository.events({ ids: [eventId], limit: 1 });
-      throw new ConflictException({
-        error: 'not_delivered',
-        message: `event ${eventId} is ${event.status}: nothing to deliver`,
+      throw new RepairConflict('not_delivered', `event ${eventId} is ${event.status}: nothing to deliver`, {
         status: event.status,
       });
     }
@@ -81,19 +83,13 @@ export class DeliveryRepairs {
   /** Runs a failed or dead delivery again now, with a fresh attempt budget. */
   async retry(deliveryId: string): Promise<DeliveryView> {
     const row = await this.repository.get(deliveryId);
-    if (!row) throw new NotFoundException({ error: 'not_found', message: `no delivery ${deliveryId}` });
+    if (!row) throw new DeliveryNotFound(deliveryId);
     if (!this.engine.knows(row.subscriber_id))
-      throw new ConflictException({
-        error: 'unknown_subscriber',
-        message: `subscriber ${row.subscriber_id} no longer exists`,
-      });
+      throw new RepairConflict('unknown_subscriber', `subscriber ${row.subscriber_id} no longer exists`);
     const [claimed] = await this.claim([row.id]);
     if (!claimed) {
       const now = await this.repository.get(deliveryId);
-      throw new ConflictException({
-        error: 'not_retryable',
-        message: `delivery ${deliveryId} is ${now?.status ?? row.status}`,
-      });
+      throw new RepairConflict('not_retryable', `delivery ${deliveryId} is ${now?.status ?? row.status}`);
     }
     this.engine.adopt(claimed);
     return toView(claimed);
@@ -104,8 +100,7 @@ export class DeliveryRepairs {
    * share the work: each counts the deliveries it claimed.
    */
   async redrive(subscriberId: string): Promise<{ redriven: number }> {
-    if (!this.engine.knows(subscriberId))
-      throw new NotFoundException({ error: 'unknown_subscriber', message: `no subscriber ${subscriberId}` });
+    if (!this.engine.knows(subscriberId)) throw new UnknownSubscriber(subscriberId);
     let redriven = 0;
     let after: { eventId: string; id: string } | undefined;
     for (;;) {
@@ -128,13 +123,12 @@ export class DeliveryRepairs {
     range: { since?: string; until?: string; dryRun: boolean },
   ): Promise<{ matched: number; created: number; dryRun: boolean }> {
     const route = this.engine.routeTable.route(subscriberId);
-    if (!route)
-      throw new NotFoundException({ error: 'unknown_subscriber', message: `no subscriber ${subscriberId}` });
+    if (!route) throw new UnknownSubscriber(subscriberId);
     if (!route.enabled)
-      throw new ConflictException({
-        error: 'subscriber_disabled',
-        message: `${subscriberId} is disabled in this environment (subscribers.${subscriberId}.enabled: false); enable it first, then backfill`,
-      });
+      throw new RepairConflict(
+        'subscriber_disabled',
+        `${subscriberId} is disabled in this environment (subscribers.${subscriberId}.enabled: false); enable it first, then backfill`,
+      );
     let after: string | undefined;
     let matched = 0;
     let created = 0;

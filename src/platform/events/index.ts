@@ -6,7 +6,7 @@
  */
 export { WHIPPY_EVENT_TYPES, isKnownEventType, type WhippyEventType } from './event-types.js';
 export { WhippyEvent, UnknownWhippyEvent, type EventClass, type WhippyEventInit } from './whippy-event.js';
-export { WhippyObject } from './whippy-fields.js';
+export { WhippyObject, describeFields, type FieldDescription } from './whippy-fields.js';
 export { WhippyTimestamp } from './whippy-timestamp.js';
 export { WhippyAttachment } from './whippy-attachment.js';
 export {

@@ -38,24 +38,6 @@ export const whippyName = (property: string): string =>
 
 /** Whippy names declared by each class itself (not its ancestors). */
 const declaredNames = new WeakMap<object, Set<string>>();
-/** The shape of each field a class declares itself, by Whippy name: for the start-up checks of paths. */
-const declaredShapes = new WeakMap<object, Map<string, WhippyFieldShape>>();
-
-/**
- * What a field holds: a scalar (text, number, boolean, timestamp), a nested object (with its
- * class) or an array. Filters and `orderBy` paths are checked against these at start.
- */
-export type WhippyFieldShape =
-  { kind: 'scalar' } | { kind: 'array' } | { kind: 'object'; type: () => WhippyObjectClass };
-
-/** Every field a class of Whippy object declares, its ancestors' included, by Whippy name. */
-export function whippyFieldsOf(type: object): ReadonlyMap<string, WhippyFieldShape> {
-  const all = new Map<string, WhippyFieldShape>();
-  for (let t: object | null = type; t && t !== Function.prototype; t = Object.getPrototypeOf(t)) {
-    for (const [name, shape] of declaredShapes.get(t) ?? []) if (!all.has(name)) all.set(name, shape);
-  }
-  return all;
-}
 /** All Whippy names a class knows, its ancestors' included; computed on first parse. */
 const knownNames = new WeakMap<object, ReadonlySet<string>>();
 
@@ -85,35 +67,72 @@ function unknownFields(type: object, raw: unknown): Record<string, unknown> {
 }
 
 /** Registers the field on its class and, on the class's first field, the `extra` property. */
-function register(prototype: object, property: string, shape: WhippyFieldShape): string {
+function register(prototype: object, property: string): string {
   const type = prototype.constructor;
   let names = declaredNames.get(type);
   if (!names) {
     names = new Set();
     declaredNames.set(type, names);
-    declaredShapes.set(type, new Map());
     Expose()(prototype, 'extra');
     Transform(({ obj }) => unknownFields(type, obj))(prototype, 'extra');
   }
   const name = whippyName(property);
   names.add(name);
-  declaredShapes.get(type)!.set(name, shape);
   return name;
 }
 
-const SCALAR: WhippyFieldShape = { kind: 'scalar' };
-const ARRAY: WhippyFieldShape = { kind: 'array' };
-
 const emptyToNull = (value: unknown): unknown => (value === undefined || value === '' ? null : value);
 
+/** What a field holds, as `describeFields` reports it. */
+interface FieldKind {
+  /** The JSON type: `string`, `integer`, `timestamp`, `object`, `object[]`, … */
+  type: string;
+  /** The class of a nested object (or of each item of an array of them). */
+  of?: () => WhippyObjectClass;
+}
+
+/** Each class's own fields (not its ancestors'), by property, in declaration order. */
+const fieldKinds = new WeakMap<object, Map<string, FieldKind>>();
+
+/**
+ * What a field holds: a scalar (text, number, boolean, timestamp), a nested object (with its
+ * class) or an array. Filters and `orderBy` paths are checked against these at start.
+ */
+export type WhippyFieldShape =
+  | { kind: 'scalar' }
+  | { kind: 'array' }
+  | { kind: 'object'; type: () => WhippyObjectClass };
+
+/** Every field a class of Whippy object declares, its ancestors' included, by Whippy name. */
+export function whippyFieldsOf(type: object): ReadonlyMap<string, WhippyFieldShape> {
+  const all = new Map<string, WhippyFieldShape>();
+  for (let t: object | null = type; t && t !== Function.prototype; t = Object.getPrototypeOf(t)) {
+    for (const [property, kind] of fieldKinds.get(t) ?? []) {
+      const name = whippyName(property);
+      if (all.has(name)) continue;
+      all.set(
+        name,
+        kind.type === 'object' && kind.of
+          ? { kind: 'object', type: kind.of }
+          : kind.type.endsWith('[]')
+            ? { kind: 'array' }
+            : { kind: 'scalar' },
+      );
+    }
+  }
+  return all;
+}
+
 function field(
-  shape: WhippyFieldShape,
+  kind: FieldKind,
   normalize: (value: unknown) => unknown,
   ...validators: PropertyDecorator[]
 ): PropertyDecorator {
   return (prototype, property) => {
     if (typeof property !== 'string') throw new TypeError('Whippy fields are named by strings');
-    Expose({ name: register(prototype, property, shape) })(prototype, property);
+    const kinds = fieldKinds.get(prototype.constructor) ?? new Map<string, FieldKind>();
+    fieldKinds.set(prototype.constructor, kinds.set(property, kind));
+    Expose({ name: register(prototype, property) })(prototype, property);
     Transform(({ value }) => normalize(value))(prototype, property);
     IsOptional()(prototype, property);
     for (const validator of validators) validator(prototype, property);
@@ -130,21 +149,21 @@ const isJsonObject = (value: unknown): value is Record<string, unknown> =>
 
 /** A string (enumerations too: any value is kept, only the type is checked). */
 export const StringField = (): PropertyDecorator =>
-  field(SCALAR, emptyToNull, IsString({ message: 'must be a string' }));
+  field({ type: 'string' }, emptyToNull, IsString({ message: 'must be a string' }));
 
 export const IntegerField = (): PropertyDecorator =>
-  field(SCALAR, emptyToNull, IsInt({ message: 'must be an integer' }));
+  field({ type: 'integer' }, emptyToNull, IsInt({ message: 'must be an integer' }));
 
 export const NumberField = (): PropertyDecorator =>
-  field(SCALAR, emptyToNull, IsNumber({}, { message: 'must be a number' }));
+  field({ type: 'number' }, emptyToNull, IsNumber({}, { message: 'must be a number' }));
 
 export const BooleanField = (): PropertyDecorator =>
-  field(SCALAR, emptyToNull, IsBoolean({ message: 'must be a boolean' }));
+  field({ type: 'boolean' }, emptyToNull, IsBoolean({ message: 'must be a boolean' }));
 
 /** An identifier Whippy does not document the type of: a string or an integer. */
 export const IdField = (): PropertyDecorator =>
   field(
-    SCALAR,
+    { type: 'string | integer' },
     emptyToNull,
     check(
       'isWhippyId',
@@ -155,7 +174,7 @@ export const IdField = (): PropertyDecorator =>
 
 export const StringArrayField = (): PropertyDecorator =>
   field(
-    ARRAY,
+    { type: 'string[]' },
     emptyToNull,
     check(
       'isStringArray',
@@ -170,7 +189,7 @@ export const StringArrayField = (): PropertyDecorator =>
  */
 export const TimestampField = (): PropertyDecorator =>
   field(
-    SCALAR,
+    { type: 'timestamp' },
     (value) => {
       const normalized = emptyToNull(value);
       return typeof normalized === 'string' ? (WhippyTimestamp.parse(normalized) ?? normalized) : normalized;
@@ -181,7 +200,7 @@ export const TimestampField = (): PropertyDecorator =>
 /** A nested object, as an instance of `type()` (validated, with its own `extra`). */
 export const ObjectField = (type: () => WhippyObjectClass): PropertyDecorator =>
   field(
-    { kind: 'object', type },
+    { type: 'object', of: type },
     emptyToNull,
     Type(type),
     check('isObject', 'must be an object', isJsonObject),
@@ -191,7 +210,7 @@ export const ObjectField = (type: () => WhippyObjectClass): PropertyDecorator =>
 /** An array of nested objects, each an instance of `type()`. */
 export const ObjectArrayField = (type: () => WhippyObjectClass): PropertyDecorator =>
   field(
-    ARRAY,
+    { type: 'object[]', of: type },
     emptyToNull,
     Type(type),
     check(
@@ -201,3 +220,42 @@ export const ObjectArrayField = (type: () => WhippyObjectClass): PropertyDecorat
     ),
     ValidateNested({ each: true, message: 'must be an object' }),
   );
+
+/** A field of a catalog class, as the decorators above declared it. */
+export interface FieldDescription {
+  /** Whippy's (snake_case) name. */
+  name: string;
+  /** The camelCase property a subscriber reads. */
+  property: string;
+  /** `string`, `integer`, `number`, `boolean`, `string | integer`, `string[]`, `timestamp`, `object`, `object[]`. */
+  type: string;
+  /** For `object` and `object[]`: the class, and its fields. */
+  class?: string;
+  fields?: FieldDescription[];
+}
+
+/**
+ * The fields a class declares, its ancestors' first, nested objects described in turn (a class
+ * already being described is named but not expanded again). For the catalog command and docs.
+ */
+export function describeFields(
+  type: WhippyObjectClass,
+  seen: ReadonlySet<object> = new Set(),
+): FieldDescription[] {
+  const chain: object[] = [];
+  for (let t: object | null = type; t && t !== Function.prototype; t = Object.getPrototypeOf(t))
+    chain.unshift(t);
+  const inside = new Set([...seen, type]);
+  return chain.flatMap((t) =>
+    [...(fieldKinds.get(t) ?? [])].map(([property, kind]): FieldDescription => {
+      const described: FieldDescription = { name: whippyName(property), property, type: kind.type };
+      if (!kind.of) return described;
+      const nested = kind.of();
+      return {
+        ...described,
+        class: nested.name,
+        ...(inside.has(nested) ? {} : { fields: describeFields(nested, inside) }),
+      };
+    }),
+  );
+}

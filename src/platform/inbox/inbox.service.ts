@@ -180,6 +180,32 @@ export class Inbox {
     };
   }
 
+  /**
+   * Events per source and status, with the latest arrival of each: one grouped query, answered
+   * from the `events_source_status_received` index.
+   */
+  async countsBySource(): Promise<
+    { source: string; status: string; count: number; lastReceivedAt: string }[]
+  > {
+    const rows = await this.store.db
+      .selectFrom('events')
+      .select((eb) => [
+        'source',
+        'status',
+        eb.fn.countAll<number | string>().as('count'),
+        eb.fn.max('received_at').as('last'),
+      ])
+      .groupBy(['source', 'status'])
+      .execute();
+    // PostgreSQL's count is a bigint, which pg hands over as a string.
+    return rows.map((row) => ({
+      source: row.source,
+      status: row.status,
+      count: Number(row.count),
+      lastReceivedAt: row.last,
+    }));
+  }
+
   /** Throws when the store cannot answer; used by the readiness check. */
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.store.db);

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { InboxModule } from '../inbox/inbox.module.js';
 import { DeliveryEngine } from './delivery-engine.service.js';
+import { DeliveryStats } from './delivery-stats.repository.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
 /** Subscribers, routes and the delivery engine. Integrations import it for SubscriberRegistry. */
 @Module({
   imports: [DiscoveryModule, InboxModule],
-  providers: [SubscriberRegistry, DeliveryRepository, DeliveryEngine],
-  exports: [SubscriberRegistry, DeliveryEngine, DeliveryRepository],
+  providers: [SubscriberRegistry, DeliveryRepository, DeliveryEngine, DeliveryStats],
+  exports: [SubscriberRegistry, DeliveryEngine, DeliveryRepository, DeliveryStats],
 })
 export class BusModule {}

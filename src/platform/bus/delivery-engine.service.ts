@@ -17,7 +17,7 @@ import type { Statement } from '../inbox/statement-runner.js';
 import { PermanentFailure, RetryLater } from './delivery-errors.js';
 import { DeliveryLane, Job } from './delivery-lane.js';
 import { DeliveryRepository, DeliveryView, toView } from './delivery.repository.js';
-import { BUS_SIGNALS, EventReceivedSignal } from './bus-signals.js';
+import { BUS_SIGNALS, DeliverySignal, EventReceivedSignal } from './bus-signals.js';
 import { RouteTable } from './route-table.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 import type { DeliveryContext, RawEvent, SubscriberDefinition } from './subscriber.js';
@@ -241,6 +241,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       signal,
     };
     let timer: NodeJS.Timeout | undefined;
+    job.startedAt = performance.now();
     try {
       await Promise.race([
         subscriber.handle(cached.event, context),
@@ -289,13 +290,15 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         }),
       ])
       .catch(() => undefined);
-    const signal = {
+    const signal: DeliverySignal = {
       deliveryId: job.id,
       eventId: job.eventId,
       subscriberId: job.subscriberId,
       attempt: job.attempts,
       error,
+      seconds: job.startedAt === undefined ? undefined : (performance.now() - job.startedAt) / 1000,
     };
+    job.startedAt = undefined;
     const log = this.loggers.get(job.subscriberId)!;
     if (status === 'succeeded') {
       this.emitter.emit(BUS_SIGNALS.delivered, signal);

@@ -10,6 +10,8 @@ export interface Job {
   dueAt: number;
   lastError: string | null;
   timer?: NodeJS.Timeout;
+  /** performance.now() when the current attempt's handler started. */
+  startedAt?: number;
 }
 
 /**

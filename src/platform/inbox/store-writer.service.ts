@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { STORE_SIGNALS, type StoreCommittedSignal } from './store-signals.js';
 import type { Statement, StatementRunner } from './statement-runner.js';
 import { STATEMENT_RUNNER } from './inbox.tokens.js';
 
@@ -31,7 +33,10 @@ export class StoreWriter {
   private scheduled = false;
   private flushing = false;
 
-  constructor(@Inject(STATEMENT_RUNNER) private readonly runner: StatementRunner) {}
+  constructor(
+    @Inject(STATEMENT_RUNNER) private readonly runner: StatementRunner,
+    @Optional() private readonly emitter?: EventEmitter2,
+  ) {}
 
   write(statements: Statement[]): Promise<unknown[][]> {
     return new Promise((resolve, reject) => {
@@ -50,6 +55,16 @@ export class StoreWriter {
   async close(): Promise<void> {
     await this.drain();
     await this.runner.close();
+  }
+
+  private announce(started: number, statements: number, ok: boolean): void {
+    if (!this.emitter) return;
+    const signal: StoreCommittedSignal = { seconds: (performance.now() - started) / 1000, statements, ok };
+    try {
+      this.emitter.emit(STORE_SIGNALS.committed, signal);
+    } catch {
+      // a listener's mistake must not turn a commit into a failure
+    }
   }
 
   private schedule(): void {
@@ -71,14 +86,17 @@ export class StoreWriter {
       count += this.queue[take++].statements.length;
     }
     const batch = this.queue.splice(0, take);
+    const started = performance.now();
     try {
       const rows = await this.runner.run(batch.flatMap((p) => p.statements));
+      this.announce(started, count, true);
       let offset = 0;
       for (const pending of batch) {
         pending.resolve(rows.slice(offset, offset + pending.statements.length));
         offset += pending.statements.length;
       }
     } catch (error) {
+      this.announce(started, count, false);
       this.logger.error(`commit of ${count} statement(s) failed: ${(error as Error).message}`);
       const failure = new StoreUnavailableError(error);
       for (const pending of batch) pending.reject(failure);

@@ -29,12 +29,13 @@ export class SignatureGuard implements CanActivate {
     const now = Math.floor(Date.now() / 1000);
     const result = source.scheme.verify(req.headers, body, source.keys, source.config.toleranceSeconds, now);
     if (!result.ok) {
-      this.diagnostics.record(
+      const failure = this.diagnostics.record(
         source,
         result,
         { headers: req.headers, body, remoteAddress: req.socket.remoteAddress },
         now,
       );
+      req.outcome = { failure };
       throw new UnauthorizedException({ error: 'invalid_signature' });
     }
     req.source = source;

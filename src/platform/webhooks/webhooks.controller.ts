@@ -38,6 +38,7 @@ export class WebhooksController {
     const check = parseEnvelope(body);
     if (!check.ok) throw new BadRequestException({ error: 'invalid_payload', message: check.message });
     const { envelope } = check;
+    req.outcome = { type: envelope.event };
 
     const headers: Record<string, string> = {};
     for (const name of source.keptHeaders) {
@@ -60,6 +61,7 @@ export class WebhooksController {
           timestamp: verification.timestamp,
         },
       });
+      req.outcome.duplicate = duplicate;
       if (!duplicate) {
         const signal: EventReceivedSignal = {
           id,

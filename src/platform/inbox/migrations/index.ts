@@ -2,6 +2,7 @@ import { Kysely, Migration, MigrationProvider, Migrator } from 'kysely';
 import type { Database, Dialect } from '../database.js';
 import * as m0001 from './0001-events.js';
 import * as m0002 from './0002-deliveries.js';
+import * as m0003 from './0003-events-source-index.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -13,6 +14,7 @@ type Step = { up(db: Kysely<unknown>, context: MigrationContext): Promise<void> 
 const STEPS: Record<string, Step> = {
   '0001-events': m0001,
   '0002-deliveries': m0002,
+  '0003-events-source-index': m0003,
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DoctorCommand } from './doctor.command.js';
 import { MigrateCommand } from './migrate.command.js';
 import {
   BackfillCommand,
@@ -19,6 +20,7 @@ import { SendCommand } from './send.command.js';
     RetryCommand,
     RedriveCommand,
     BackfillCommand,
+    DoctorCommand,
   ],
 })
 export class CliModule {}

@@ -9,6 +9,7 @@ import {
   RoutesCommand,
 } from './repair.commands.js';
 import { SendCommand } from './send.command.js';
+import { SyncEndpointCommand, WhippyCommand } from './whippy.commands.js';
 
 /** The commands of `switchyard`; deliberately without the HTTP application and its modules. */
 @Module({
@@ -21,6 +22,8 @@ import { SendCommand } from './send.command.js';
     RedriveCommand,
     BackfillCommand,
     DoctorCommand,
+    WhippyCommand,
+    SyncEndpointCommand,
   ],
 })
 export class CliModule {}

@@ -1,7 +1,6 @@
 import { Command, CommandRunner, Option, SubCommand } from 'nest-commander';
 import { loadAppConfig } from '../app.config.js';
 import type { AppConfig } from '../config/app-config.js';
-import { DeliveryEngine } from '../platform/bus/delivery-engine.service.js';
 import {
   applyEndpointSync,
   DesiredEndpoint,
@@ -10,7 +9,6 @@ import {
   SyncStep,
 } from '../platform/whippy-api/endpoint-sync.js';
 import { WhippyApiClient, WhippyApiError } from '../platform/whippy-api/whippy-api.client.js';
-import { withAppContext } from './app-context.js';
 import { CliError } from './cli.error.js';
 
 interface SyncOptions {
@@ -88,6 +86,11 @@ export class SyncEndpointCommand extends CommandRunner {
     const publicUrl = config.server.publicUrl;
     if (!publicUrl)
       throw new CliError('PUBLIC_URL is not set: it is the public HTTPS base URL Whippy posts to');
+    // Loaded here, not at the top: every other command would pay for the whole app's modules.
+    const [{ withAppContext }, { DeliveryEngine }] = await Promise.all([
+      import('./app-context.js'),
+      import('../platform/bus/delivery-engine.service.js'),
+    ]);
     const eventTypes = await withAppContext(config, async (context) =>
       context
         .get(DeliveryEngine)

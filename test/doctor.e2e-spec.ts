@@ -6,6 +6,7 @@ import type { DiagnosticsReport, Finding } from '../src/platform/observability/f
 import { ADMIN_TOKEN, configDirWith, eventually, startApp, TestApp, WHIPPY_KEY } from './support/app.js';
 import { switchyard } from './support/cli.js';
 import { envelope, fixture } from './support/events.js';
+import { FakeWhippy } from './support/fake-whippy.js';
 import { Probe, ProbeModule } from './support/probe.subscribers.js';
 import { nowSeconds, whippySignature } from './support/sign.js';
 
@@ -297,6 +298,40 @@ subscribers:${QUIET_PROBES}`),
         return b?.evidence.includes('it grew from') && b;
       });
       expect(grown.evidence).toMatch(/^2 unfinished/);
+    });
+
+    it('the Whippy application or endpoint switched off, read through the API', async () => {
+      const whippy = new FakeWhippy(['doctor-api-key']);
+      const env = {
+        WHIPPY_API_KEY: 'doctor-api-key',
+        WHIPPY_API_URL: await whippy.start(),
+        PUBLIC_URL: 'https://hooks.example.com',
+      };
+      try {
+        const app = whippy.addApplication('doctor-api-key', { active: false });
+        t = await startApp({ env });
+        const off = await finding(t, 'whippy.application-off', { source: 'whippy' });
+        expect(off.severity).toBe('error');
+        expect(off.evidence).toContain(`application ${app.id} as inactive`);
+        await t.close();
+
+        app.active = true;
+        const endpoint = whippy.addEndpoint(app, { active: false });
+        t = await startApp({ env });
+        const endpointOff = await finding(t, 'whippy.endpoint-off', { source: 'whippy' });
+        expect(endpointOff.evidence).toContain(`endpoint ${endpoint.id}`);
+        expect(endpointOff.fix).toContain('switchyard whippy sync-endpoint --apply');
+        expect(whippy.writes()).toEqual([]);
+        expect(whippy.requests.length).toBeGreaterThan(0);
+        await t.close();
+
+        t = await startApp({ env: { ...env, WHIPPY_API_KEY: 'not-a-key-whippy-knows' } });
+        const unreadable = await finding(t, 'whippy.unreadable', { source: 'whippy' });
+        expect(unreadable.evidence).toContain('answered 401: Invalid API key');
+        expect(JSON.stringify(await doctor(t))).not.toContain('not-a-key-whippy-knows');
+      } finally {
+        await whippy.close();
+      }
     });
 
     it('PUBLIC_URL: reached through it, or not', async () => {

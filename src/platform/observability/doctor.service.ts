@@ -5,6 +5,7 @@ import { ReachabilityCheck } from './checks/reachability.check.js';
 import { SchemaDriftCheck } from './checks/schema-drift.check.js';
 import { SignaturesCheck } from './checks/signatures.check.js';
 import { TrafficCheck } from './checks/traffic.check.js';
+import { WhippyEndpointCheck } from './checks/whippy-endpoint.check.js';
 import { DiagnosticsReport, DoctorCheck, FAILING, Finding, Severity } from './finding.js';
 
 const ORDER: Record<Severity, number> = { error: 0, warning: 1, info: 2, ok: 3 };
@@ -26,8 +27,9 @@ export class Doctor {
     types: EventTypesCheck,
     deliveries: DeliveriesCheck,
     drift: SchemaDriftCheck,
+    whippy: WhippyEndpointCheck,
   ) {
-    this.checks = [traffic, reachability, signatures, types, deliveries, drift];
+    this.checks = [traffic, reachability, whippy, signatures, types, deliveries, drift];
   }
 
   async examine(now = new Date()): Promise<DiagnosticsReport> {

@@ -10,6 +10,7 @@ import { ReachabilityCheck } from './checks/reachability.check.js';
 import { SchemaDriftCheck } from './checks/schema-drift.check.js';
 import { SignaturesCheck } from './checks/signatures.check.js';
 import { TrafficCheck } from './checks/traffic.check.js';
+import { WhippyEndpointCheck } from './checks/whippy-endpoint.check.js';
 import { DiagnosticsController } from './diagnostics.controller.js';
 import { Doctor } from './doctor.service.js';
 import { HealthController } from './health.controller.js';
@@ -30,6 +31,7 @@ import { Metrics } from './metrics.service.js';
     EventTypesCheck,
     DeliveriesCheck,
     SchemaDriftCheck,
+    WhippyEndpointCheck,
   ],
   exports: [Metrics, Doctor],
 })

@@ -53,6 +53,7 @@ describe('GET /metrics', () => {
     const forged = envelope('message.created');
     await post(forged, { 'x-whippy-signature': whippySignature('not-the-key', forged).header }).expect(401);
     await post(forged, {}).expect(401);
+    await t.http.post('/webhooks/whippy').set('content-type', 'text/plain').send('hello').expect(415);
     await post(
       forged,
       { 'x-whippy-signature': whippySignature(WHIPPY_KEY, forged).header },
@@ -77,6 +78,7 @@ describe('GET /metrics', () => {
     expect(requests({ ...message, outcome: 'duplicate', status: '200' })).toBe(1);
     expect(requests({ source: 'whippy', type: '', outcome: 'rejected', status: '401' })).toBe(2);
     expect(requests({ source: '(unknown)', type: '', outcome: 'rejected', status: '404' })).toBe(1);
+    expect(requests({ source: 'whippy', type: '', outcome: 'rejected', status: '415' })).toBe(1);
 
     const failures = (reason: string, cause: string) =>
       sample(after, 'switchyard_verification_failures_total', { source: 'whippy', reason, cause });
@@ -88,7 +90,7 @@ describe('GET /metrics', () => {
     ).toBe(3);
     expect(
       sample(after, 'switchyard_webhook_duration_seconds_count', { source: 'whippy', outcome: 'rejected' }),
-    ).toBe(2);
+    ).toBe(3);
 
     const attempts = (subscriber: string, outcome: string) =>
       sample(after, 'switchyard_delivery_attempts_total', { subscriber, outcome });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { CatalogCommand } from './catalog.command.js';
+import { DoctorCommand } from './doctor.command.js';
 import { MigrateCommand } from './migrate.command.js';
 import {
   BackfillCommand,
@@ -9,6 +10,7 @@ import {
   RoutesCommand,
 } from './repair.commands.js';
 import { SendCommand } from './send.command.js';
+import { SyncEndpointCommand, WhippyCommand } from './whippy.commands.js';
 
 /**
  * The commands of `switchyard`; deliberately without the HTTP application and its modules
@@ -24,6 +26,9 @@ import { SendCommand } from './send.command.js';
     RedriveCommand,
     BackfillCommand,
     CatalogCommand,
+    DoctorCommand,
+    WhippyCommand,
+    SyncEndpointCommand,
   ],
 })
 export class CliModule {}

@@ -27,6 +27,11 @@ export interface SourceConfig {
   /** Allowed clock difference each way; 0 turns the check off. @default 300 */
   toleranceSeconds: number;
   mode: SourceMode;
+  /**
+   * Keys taken out of the ring: no longer accepted, only recognised, so that a request still
+   * signed with one is diagnosed as "Whippy still signs with a retired key". @default []
+   */
+  retiredKeys: string[];
   hmac?: HmacSchemeOptions;
   /** Set when a development key was generated; the file it is kept in. */
   generatedKeyFile?: string;
@@ -79,6 +84,31 @@ export interface ServerConfig {
   keepAliveTimeoutMs: number;
   /** SIGTERM/SIGINT: the process has exited within this, whatever clients do. @default 10000 */
   shutdownTimeoutMs: number;
+  /** PUBLIC_URL: the base URL Whippy posts to, without a trailing slash. */
+  publicUrl?: string;
+}
+
+export interface DiagnosticsConfig {
+  /** Verification failures kept in memory. @default 500 */
+  maxFailures: number;
+  /** Minutes without an event, after steady traffic, before a source counts as silent. @default 60 */
+  silenceMinutes: number;
+  /** How far back the doctor looks at stored events and deliveries. @default 24 */
+  windowHours: number;
+  /** Age of the oldest unfinished delivery past which a backlog is reported. @default 15 */
+  backlogMinutes: number;
+}
+
+/** Whippy's REST API (`whippy sync-endpoint`). */
+export interface WhippyApiConfig {
+  /** WHIPPY_API_KEY, sent as X-WHIPPY-KEY; never logged. */
+  key?: string;
+  /** @default 'https://api.whippy.co' */
+  baseUrl: string;
+  /** Per request. @default 10000 */
+  timeoutMs: number;
+  /** The developer application `whippy sync-endpoint` manages. @default 'Switchyard' */
+  applicationName: string;
 }
 
 export interface AppConfig {
@@ -95,7 +125,8 @@ export interface AppConfig {
     /** false outside development when no token is set: no /admin at all. */
     enabled: boolean;
   };
-  diagnostics: { maxFailures: number };
+  diagnostics: DiagnosticsConfig;
+  whippyApi: WhippyApiConfig;
   log: { level: string };
   subscribers: Record<string, SubscriberRouteConfig>;
   delivery: DeliveryConfig;

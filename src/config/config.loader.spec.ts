@@ -147,6 +147,17 @@ describe(loadConfig.name, () => {
     ['store:\n  databaseUrl: mysql://x\n', 'store.databaseUrl: must be a postgres:// URL'],
     ['log:\n  level: loud\n', 'log.level: must be one of'],
     ['colour: blue\n', '(top level).colour: unknown setting'],
+    [
+      'diagnostics:\n  silenceMinutes: soon\n',
+      'diagnostics.silenceMinutes: must be a number from 0.01 to 525600, got "soon"',
+    ],
+    ['diagnostics:\n  silenceMinutes: 0\n', 'diagnostics.silenceMinutes: must be a number from 0.01'],
+    ['server:\n  publicUrl: hooks.example.com\n', 'server.publicUrl (PUBLIC_URL): must be an http(s) URL'],
+    ['whippyApi:\n  baseUrl: ftp://x\n', 'whippyApi.baseUrl: must be an http(s) URL'],
+    [
+      'sources:\n  whippy:\n    keys: [k]\n    retiredKeys: [k]\n',
+      'sources.whippy.retiredKeys[0]: is also in keys',
+    ],
   ])('names the path and the problem: %j', (yaml, message) => {
     const error = errorOf(() =>
       loadConfig({

@@ -110,6 +110,9 @@ function applyEnvironment(tree: Tree, env: NodeJS.ProcessEnv): void {
   set(['store', 'databaseUrl'], env.DATABASE_URL);
   set(['admin', 'token'], env.ADMIN_TOKEN);
   set(['log', 'level'], env.LOG_LEVEL);
+  set(['server', 'publicUrl'], env.PUBLIC_URL);
+  set(['whippyApi', 'key'], env.WHIPPY_API_KEY);
+  set(['whippyApi', 'baseUrl'], env.WHIPPY_API_URL);
   if (env.WHIPPY_SIGNING_KEYS && isTree(tree.sources) && isTree(tree.sources.whippy)) {
     tree.sources.whippy.keys = env.WHIPPY_SIGNING_KEYS;
   }

@@ -13,7 +13,17 @@ import { ConfigError } from './config.error.js';
 const SCHEMES: SchemeName[] = ['whippy', 'standard-webhooks', 'hmac'];
 const MODES: SourceMode[] = ['active', 'paused', 'disabled'];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-const SECTIONS = ['server', 'store', 'sources', 'subscribers', 'delivery', 'admin', 'diagnostics', 'log'];
+const SECTIONS = [
+  'server',
+  'store',
+  'sources',
+  'subscribers',
+  'delivery',
+  'admin',
+  'diagnostics',
+  'whippyApi',
+  'log',
+];
 
 type Tree = Record<string, unknown>;
 
@@ -69,6 +79,34 @@ export class ConfigReader {
       return fallback;
     }
     return n;
+  }
+
+  /** A decimal number (minutes, hours); `0.5` and `"0.5"` alike. */
+  number(value: unknown, path: string, fallback: number, min: number, max: number): number {
+    if (value === undefined || value === null || value === '') return fallback;
+    const n = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max) {
+      this.problem(path, `must be a number from ${min} to ${max}, got ${describe(value)}`);
+      return fallback;
+    }
+    return n;
+  }
+
+  /** An absolute http(s) URL, returned without a trailing slash. */
+  httpUrl(value: unknown, path: string): string | undefined {
+    const text = this.string(value, path);
+    if (text === undefined) return undefined;
+    let url: URL | undefined;
+    try {
+      url = new URL(text);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash) {
+      this.problem(path, `must be an http(s) URL such as https://hooks.example.com, got ${describe(value)}`);
+      return undefined;
+    }
+    return text.replace(/\/+$/, '');
   }
 
   string(value: unknown, path: string): string | undefined {
@@ -130,10 +168,22 @@ export function validateConfig(
     'requestTimeoutMs',
     'keepAliveTimeoutMs',
     'shutdownTimeoutMs',
+    'publicUrl',
   ]);
   const store = r.section(tree.store, 'store', ['dataDir', 'databaseUrl']);
   const admin = r.section(tree.admin, 'admin', ['token']);
-  const diagnostics = r.section(tree.diagnostics, 'diagnostics', ['maxFailures']);
+  const diagnostics = r.section(tree.diagnostics, 'diagnostics', [
+    'maxFailures',
+    'silenceMinutes',
+    'windowHours',
+    'backlogMinutes',
+  ]);
+  const whippyApi = r.section(tree.whippyApi, 'whippyApi', [
+    'key',
+    'baseUrl',
+    'timeoutMs',
+    'applicationName',
+  ]);
   const log = r.section(tree.log, 'log', ['level']);
 
   const databaseUrl = r.string(store.databaseUrl, 'store.databaseUrl');
@@ -166,6 +216,15 @@ export function validateConfig(
     admin: { token, enabled: Boolean(token) || development },
     diagnostics: {
       maxFailures: r.integer(diagnostics.maxFailures, 'diagnostics.maxFailures', 500, 0, 100_000),
+      silenceMinutes: r.number(diagnostics.silenceMinutes, 'diagnostics.silenceMinutes', 60, 0.01, 525_600),
+      windowHours: r.number(diagnostics.windowHours, 'diagnostics.windowHours', 24, 0.01, 8760),
+      backlogMinutes: r.number(diagnostics.backlogMinutes, 'diagnostics.backlogMinutes', 15, 0.01, 525_600),
+    },
+    whippyApi: {
+      key: r.string(whippyApi.key, 'whippyApi.key (WHIPPY_API_KEY)'),
+      baseUrl: r.httpUrl(whippyApi.baseUrl, 'whippyApi.baseUrl') ?? 'https://api.whippy.co',
+      timeoutMs: r.integer(whippyApi.timeoutMs, 'whippyApi.timeoutMs', 10_000, 1, 300_000),
+      applicationName: r.string(whippyApi.applicationName, 'whippyApi.applicationName') ?? 'Switchyard',
     },
     log: { level: r.choice(log.level, 'log.level', LOG_LEVELS, 'info') },
     subscribers: readSubscribers(r, tree.subscribers),
@@ -204,6 +263,7 @@ function readServer(r: ConfigReader, server: Tree): AppConfig['server'] {
     requestTimeoutMs,
     keepAliveTimeoutMs: r.integer(server.keepAliveTimeoutMs, 'server.keepAliveTimeoutMs', 5000, 0, 600_000),
     shutdownTimeoutMs: r.integer(server.shutdownTimeoutMs, 'server.shutdownTimeoutMs', 10_000, 1000, 600_000),
+    publicUrl: r.httpUrl(server.publicUrl, 'server.publicUrl (PUBLIC_URL)'),
   };
 }
 
@@ -217,7 +277,7 @@ function readSource(
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(name)) {
     r.problem(path, 'a source name may hold lower-case letters, digits, - and _ (it is part of the URL)');
   }
-  const tree = r.section(value, path, ['scheme', 'keys', 'toleranceSeconds', 'mode', 'hmac']);
+  const tree = r.section(value, path, ['scheme', 'keys', 'retiredKeys', 'toleranceSeconds', 'mode', 'hmac']);
   const scheme = r.choice(tree.scheme, `${path}.scheme`, SCHEMES, 'whippy');
   const mode = r.choice(tree.mode, `${path}.mode`, MODES, 'active');
   const keys = readKeys(r, tree.keys, `${path}.keys`);
@@ -237,10 +297,16 @@ function readSource(
       }
     });
   }
+  const retiredKeys = readKeys(r, tree.retiredKeys, `${path}.retiredKeys`);
+  retiredKeys.forEach((key, i) => {
+    if (keys.includes(key))
+      r.problem(`${path}.retiredKeys[${i}]`, 'is also in keys; a key is either accepted or retired');
+  });
   return {
     name,
     scheme,
     keys,
+    retiredKeys,
     mode,
     toleranceSeconds: r.integer(tree.toleranceSeconds, `${path}.toleranceSeconds`, 300, 0, 86_400 * 365),
     hmac: scheme === 'hmac' ? readHmac(r, tree.hmac, `${path}.hmac`) : undefined,

@@ -27,4 +27,6 @@ export interface DeliverySignal {
   attempt: number;
   error: string | null;
   nextAttemptAt?: string;
+  /** How long this attempt's handler ran; absent when no handler ran (the event was missing). */
+  seconds?: number;
 }

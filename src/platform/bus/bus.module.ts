@@ -4,13 +4,21 @@ import { InboxModule } from '../inbox/inbox.module.js';
 import { DeliveryEngine } from './delivery-engine.service.js';
 import { DeliveryLeadership } from './delivery-leadership.service.js';
 import { DeliveryRepairs } from './delivery-repairs.service.js';
+import { DeliveryStats } from './delivery-stats.repository.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
 /** Subscribers, routes and the delivery engine. Integrations import it for SubscriberRegistry. */
 @Module({
   imports: [DiscoveryModule, InboxModule],
-  providers: [SubscriberRegistry, DeliveryRepository, DeliveryLeadership, DeliveryEngine, DeliveryRepairs],
-  exports: [SubscriberRegistry, DeliveryEngine, DeliveryRepository, DeliveryRepairs],
+  providers: [
+    SubscriberRegistry,
+    DeliveryRepository,
+    DeliveryLeadership,
+    DeliveryEngine,
+    DeliveryRepairs,
+    DeliveryStats,
+  ],
+  exports: [SubscriberRegistry, DeliveryEngine, DeliveryRepository, DeliveryRepairs, DeliveryStats],
 })
 export class BusModule {}

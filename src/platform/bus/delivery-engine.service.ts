@@ -6,7 +6,7 @@ import type { AppConfig, DeliveryConfig } from '../../config/app-config.js';
 import type { DeliveriesTable } from '../inbox/database.js';
 import { parseWhippyEvent } from '../events/index.js';
 import type { Statement } from '../inbox/statement-runner.js';
-import { BUS_SIGNALS, EventReceivedSignal } from './bus-signals.js';
+import { BUS_SIGNALS, DeliverySignal, EventReceivedSignal } from './bus-signals.js';
 import { DeliveryLane, Job } from './delivery-lane.js';
 import { fromRow, Incoming, toIncoming } from './delivery-rows.js';
 import { DeliveryLeadership } from './delivery-leadership.service.js';
@@ -332,6 +332,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       logger: this.loggers.get(subscriber.id)!,
       signal: AbortSignal.any([controller.signal, this.stopping.signal]),
     };
+    job.startedAt = performance.now();
     const { outcome, handling } = await runHandler(subscriber, cached.event, context, controller, timeoutMs);
 
     if (!outcome.ok && this.stopping.signal.aborted) {
@@ -406,13 +407,15 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     error: string | null,
     retryAt?: number,
   ): void {
-    const signal = {
+    const signal: DeliverySignal = {
       deliveryId: job.id,
       eventId: job.eventId,
       subscriberId: job.subscriberId,
       attempt: job.attempts,
       error,
+      seconds: job.startedAt === undefined ? undefined : (performance.now() - job.startedAt) / 1000,
     };
+    job.startedAt = undefined;
     const log = this.loggers.get(job.subscriberId)!;
     if (status === 'succeeded') return void this.emitter.emit(BUS_SIGNALS.delivered, signal);
     if (status === 'dead') {

@@ -17,6 +17,8 @@ export interface Job {
   busy?: boolean;
   /** Dead at the head of its key, holding the key (`onDead: hold`) until retried. */
   held?: boolean;
+  /** performance.now() when the current attempt's handler started. */
+  startedAt?: number;
 }
 
 /** Received order: by event id (sortable), then delivery id. */

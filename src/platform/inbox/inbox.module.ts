@@ -2,6 +2,7 @@ import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
 import { openStore, Store } from './database.js';
+import { EventStats } from './event-stats.repository.js';
 import { Inbox } from './inbox.service.js';
 import { STATEMENT_RUNNER, STORE } from './inbox.tokens.js';
 import { KyselyStatementRunner, SqliteWorkerRunner, StatementRunner } from './statement-runner.js';
@@ -32,8 +33,9 @@ import { migrateToLatest } from './migrations/index.js';
     },
     StoreWriter,
     Inbox,
+    EventStats,
   ],
-  exports: [Inbox, STORE, StoreWriter],
+  exports: [Inbox, STORE, StoreWriter, EventStats],
 })
 export class InboxModule implements OnApplicationShutdown {
   constructor(

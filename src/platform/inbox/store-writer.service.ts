@@ -1,4 +1,6 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { STORE_SIGNALS, type StoreCommittedSignal } from './store-signals.js';
 import type { Statement, StatementRunner } from './statement-runner.js';
 import { STATEMENT_RUNNER } from './inbox.tokens.js';
 
@@ -48,7 +50,10 @@ export class StoreWriter implements OnModuleInit {
   private probeTimer?: NodeJS.Timeout;
   private readonly listeners = new Set<WritabilityListener>();
 
-  constructor(@Inject(STATEMENT_RUNNER) private readonly runner: StatementRunner) {}
+  constructor(
+    @Inject(STATEMENT_RUNNER) private readonly runner: StatementRunner,
+    @Optional() private readonly emitter?: EventEmitter2,
+  ) {}
 
   /** Learns at start whether the store takes writes, before recovery and before traffic. */
   async onModuleInit(): Promise<void> {
@@ -112,6 +117,16 @@ export class StoreWriter implements OnModuleInit {
     await this.runner.close();
   }
 
+  private announce(started: number, statements: number, ok: boolean): void {
+    if (!this.emitter) return;
+    const signal: StoreCommittedSignal = { seconds: (performance.now() - started) / 1000, statements, ok };
+    try {
+      this.emitter.emit(STORE_SIGNALS.committed, signal);
+    } catch {
+      // a listener's mistake must not turn a commit into a failure
+    }
+  }
+
   private schedule(): void {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
@@ -131,11 +146,14 @@ export class StoreWriter implements OnModuleInit {
       count += this.queue[take++].statements.length;
     }
     const batch = this.queue.splice(0, take);
+    const started = performance.now();
     try {
       const rows = await this.runner.run(batch.map((p) => p.statements));
       batch.forEach((pending, i) => pending.resolve(rows[i]));
+      this.announce(started, count, true);
       this.setWritable(true);
     } catch (error) {
+      this.announce(started, count, false);
       if (batch.length === 1) {
         this.logger.error(`commit of ${count} statement(s) failed: ${(error as Error).message}`);
         batch[0].reject(new StoreUnavailableError(error));

@@ -39,12 +39,13 @@ export class SignatureGuard implements CanActivate {
         remoteAddress: req.socket.remoteAddress,
         bodyBytes: body.length,
       });
-      this.diagnostics.record(
+      const failure = this.diagnostics.record(
         source,
         result,
         { headers: req.headers, body, remoteAddress: req.socket.remoteAddress },
         now,
       );
+      req.outcome = { failure };
       throw new UnauthorizedException({ error: 'invalid_signature' });
     }
     req.source = source;

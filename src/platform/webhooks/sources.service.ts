@@ -8,6 +8,8 @@ export interface Source {
   config: SourceConfig;
   scheme: SignatureScheme;
   keys: Buffer[];
+  /** Keys taken out of the ring: never accepted, only recognised by the diagnostics. */
+  retiredKeys: Buffer[];
   /** Header names kept with each stored event. */
   keptHeaders: readonly string[];
 }
@@ -25,6 +27,7 @@ export class SourceRegistry {
         config: source,
         scheme,
         keys: source.keys.map((key) => scheme.keyBytes(key)),
+        retiredKeys: (source.retiredKeys ?? []).map((key) => scheme.keyBytes(key)),
         keptHeaders: [...ALWAYS_KEPT, ...scheme.headers],
       });
     }

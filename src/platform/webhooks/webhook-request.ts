@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { Verified } from './schemes/index.js';
 import type { Source } from './sources.service.js';
+import type { VerificationFailure } from './verification-diagnostics.service.js';
 
 /** A webhook request as it moves from the raw-body middleware through the guard. */
 export interface WebhookRequest extends Request {
@@ -8,4 +9,6 @@ export interface WebhookRequest extends Request {
   rawBody?: Buffer;
   source?: Source;
   verification?: Verified;
+  /** What the answer was about, for the answered signal (metrics). */
+  outcome?: { type?: string; duplicate?: boolean; failure?: VerificationFailure };
 }

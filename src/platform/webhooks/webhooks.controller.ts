@@ -49,6 +49,7 @@ export class WebhooksController {
       throw new BadRequestException({ error: 'invalid_payload', message: check.message });
     }
     const { envelope, requestId } = check;
+    req.outcome = { type: envelope.event };
 
     const headers: Record<string, string> = {};
     for (const name of source.keptHeaders) {
@@ -71,6 +72,7 @@ export class WebhooksController {
           timestamp: verification.timestamp,
         },
       });
+      req.outcome.duplicate = duplicate;
       if (!duplicate) {
         const signal: EventReceivedSignal = {
           id,

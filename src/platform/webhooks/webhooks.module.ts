@@ -1,5 +1,6 @@
 import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { InboxModule } from '../inbox/inbox.module.js';
+import { IngestOutcomeMiddleware } from './ingest-outcome.middleware.js';
 import { RawBodyMiddleware } from './raw-body.middleware.js';
 import { RejectionLog } from './rejection-log.service.js';
 import { SignatureGuard } from './signature.guard.js';
@@ -16,6 +17,8 @@ import { WebhooksController } from './webhooks.controller.js';
 })
 export class WebhooksModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RawBodyMiddleware).forRoutes({ path: 'webhooks/:source', method: RequestMethod.POST });
+    consumer
+      .apply(IngestOutcomeMiddleware, RawBodyMiddleware)
+      .forRoutes({ path: 'webhooks/:source', method: RequestMethod.POST });
   }
 }

@@ -4,6 +4,7 @@ import * as m0001 from './0001-events.js';
 import * as m0002 from './0002-deliveries.js';
 import * as m0003 from './0003-delivery-hardening.js';
 import * as m0006 from './0006-admin-indexes.js';
+import * as m0007 from './0007-events-source-index.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -17,6 +18,7 @@ const STEPS: Record<string, Step> = {
   '0002-deliveries': m0002,
   '0003-delivery-hardening': m0003,
   '0006-admin-indexes': m0006,
+  '0007-events-source-index': m0007,
 };
 
 class CodeMigrationProvider implements MigrationProvider {

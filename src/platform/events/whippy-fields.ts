@@ -99,9 +99,7 @@ const fieldKinds = new WeakMap<object, Map<string, FieldKind>>();
  * class) or an array. Filters and `orderBy` paths are checked against these at start.
  */
 export type WhippyFieldShape =
-  | { kind: 'scalar' }
-  | { kind: 'array' }
-  | { kind: 'object'; type: () => WhippyObjectClass };
+  { kind: 'scalar' } | { kind: 'array' } | { kind: 'object'; type: () => WhippyObjectClass };
 
 /** Every field a class of Whippy object declares, its ancestors' included, by Whippy name. */
 export function whippyFieldsOf(type: object): ReadonlyMap<string, WhippyFieldShape> {

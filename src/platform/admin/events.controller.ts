@@ -24,6 +24,7 @@ export class EventsController {
     @Query('until') until?: string,
     @Query('limit') limit?: string,
     @Query('cursor') cursor?: string,
+    @Query('contact') contact?: string,
   ) {
     const pageSize = parseLimit(limit);
     const items = await this.inbox.list({
@@ -33,6 +34,7 @@ export class EventsController {
       since: parseTime('since', since),
       until: parseTime('until', until),
       before: cursor || undefined,
+      contact: contact || undefined,
       limit: pageSize + 1,
     });
     const more = items.length > pageSize;

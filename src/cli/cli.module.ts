@@ -1,12 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MigrateCommand } from './migrate.command.js';
-import {
-  BackfillCommand,
-  RedriveCommand,
-  ReplayCommand,
-  RetryCommand,
-  RoutesCommand,
-} from './repair.commands.js';
+import { BackfillCommand, RedriveCommand, ReplayCommand, RetryCommand } from './repair.commands.js';
+import { RoutesCommand } from './routes.command.js';
 import { SendCommand } from './send.command.js';
 
 /** The commands of `switchyard`; deliberately without the HTTP application and its modules. */

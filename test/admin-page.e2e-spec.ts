@@ -121,7 +121,7 @@ describeWith(chromiumAvailable(), 'the /admin page in chromium', () => {
     const dead = page.locator('tr[data-subscriber="test.flaky"][data-status="dead"]');
     await dead.waitFor(WAIT);
     expect(await dead.textContent()).toContain('partner API answered 503');
-    await page.screenshot({ path: artifactPath('admin-event.png'), fullPage: true });
+    await page.screenshot({ path: artifactPath('admin-event.png') });
 
     partnerDown = false;
     await dead.getByRole('button', { name: 'Retry' }).click();

@@ -414,7 +414,13 @@ async function eventView(id) {
     replace(status, badge(latest.status));
     renderDeliveries(latest);
   };
-  const renderDeliveries = (e) => replace(deliveries, e.deliveries.length
+  let shown = '';
+  // Re-rendered only when something changed, so a button is never swapped under the pointer.
+  const renderDeliveries = (e) => {
+    const key = JSON.stringify([e.status, e.deliveries]);
+    if (key !== shown) (shown = key), draw(e);
+  };
+  const draw = (e) => replace(deliveries, e.deliveries.length
     ? deliveriesTable(e.deliveries, { refresh })
     : h('p', { class: 'muted' }, e.status === 'received' ? 'Not classified yet.' : 'No deliveries: ' + (e.status === 'unknown' ? 'the catalog does not know this type.' : e.status === 'invalid' ? 'its data failed validation.' : e.status === 'held' ? 'its source is paused.' : 'no subscriber wanted it.')));
   renderDeliveries(event);
@@ -479,11 +485,15 @@ async function deliveriesView(params) {
     setQuery('deliveries', { status: String(data.get('status') || '') || 'any', subscriber: String(data.get('subscriber') || '') });
   });
   const list = h('div', { id: 'deliveries-list' });
+  let shown = '';
   const load = async () => {
     const p = new URLSearchParams({ limit: '100' });
     if (status && status !== 'any') p.set('status', status);
     if (subscriber) p.set('subscriber', subscriber);
     const page = await api('GET', 'deliveries?' + p.toString());
+    const key = JSON.stringify(page.items);
+    if (key === shown) return;
+    shown = key;
     replace(list, page.items.length
       ? deliveriesTable(page.items, { withEvent: true, refresh: load })
       : h('p', { class: 'muted' }, 'No ' + (status && status !== 'any' ? status + ' ' : '') + 'deliveries.'));

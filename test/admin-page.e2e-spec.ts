@@ -114,6 +114,21 @@ describeWith(chromiumAvailable(), 'the /admin page in chromium', () => {
     await page.locator('tr[data-subscriber="test.steady"][data-status="succeeded"]').waitFor(WAIT);
   });
 
+  it('filters the log by contact and type from the form, and keeps the filter in the address', async () => {
+    const contact = `contact-${Date.now()}`;
+    const mine = await t.ingest('message.created', { ...fixture('message.created'), contact_id: contact });
+    const other = await t.ingest('message.created');
+    await page.goto(`${base}/admin#/events`);
+    await page.locator(`#events-body tr[data-id="${other}"]`).waitFor(WAIT);
+    await page.fill('#event-filters input[name=contact]', contact);
+    await page.fill('#event-filters input[name=type]', 'message.created');
+    await page.click('#event-filters button[type=submit]');
+    await page.waitForURL(/contact=/, WAIT);
+    await page.locator(`#events-body tr[data-id="${mine}"]`).waitFor(WAIT);
+    expect(await page.locator('#events-body tr').count()).toBe(1);
+    expect(new URL(page.url()).hash).toBe(`#/events?type=message.created&contact=${contact}`);
+  });
+
   it('retries a dead delivery from the event and sees it succeed', async () => {
     partnerDown = true;
     const id = await t.ingest('message.created');

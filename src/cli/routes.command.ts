@@ -5,7 +5,6 @@ import { DuplicateSubscriberError } from '../platform/bus/subscriber-registry.se
 import { isKnownEventType, WHIPPY_EVENT_TYPES } from '../platform/events/event-types.js';
 import { AdminOptions, adminOptionFlags, adminRequest } from './admin-client.js';
 import { CliError, describeError } from './cli.error.js';
-import { loadOfflineRoutes } from './offline-routes.loader.js';
 
 export interface RoutesOptions extends AdminOptions {
   /** Reads `config/<name>.yaml` (APP_ENV) instead of asking a running service. */
@@ -91,6 +90,8 @@ export class RoutesCommand extends CommandRunner {
   }
 
   private async load(env: string | undefined) {
+    // Imported here: the whole application would slow every other command's start.
+    const { loadOfflineRoutes } = await import('./offline-routes.loader.js');
     try {
       return await loadOfflineRoutes(env);
     } catch (error) {

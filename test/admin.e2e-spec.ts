@@ -1,4 +1,5 @@
 import { startApp, TestApp } from './support/app.js';
+import { fixture } from './support/events.js';
 
 describe('admin read API', () => {
   describe('with ADMIN_TOKEN set', () => {
@@ -66,6 +67,20 @@ describe('admin read API', () => {
       const future = new Date(Date.now() + 60_000).toISOString();
       expect((await t.admin(`/admin/api/events?since=${future}`).expect(200)).body.items).toEqual([]);
       expect((await t.admin(`/admin/api/events?until=${future}`).expect(200)).body.items).toHaveLength(5);
+    });
+
+    it('filters by contact: data.contact_id, or data.contact.id', async () => {
+      const contact = `contact-${Date.now()}`;
+      const { contact: leadContact, ...lead } = fixture('lead.new') as { contact: object };
+      const mine = [
+        await t.ingest('message.created', { ...fixture('message.created'), contact_id: contact }),
+        await t.ingest('lead.new', { ...lead, contact: { ...leadContact, id: contact } }),
+      ];
+      await t.ingest('message.created', { ...fixture('message.created'), contact_id: 'someone-else' });
+      const res = await t.admin(`/admin/api/events?contact=${contact}`).expect(200);
+      expect(res.body.items.map((e: { id: string }) => e.id)).toEqual([...mine].reverse());
+      const typed = await t.admin(`/admin/api/events?contact=${contact}&type=lead.new`).expect(200);
+      expect(typed.body.items.map((e: { id: string }) => e.id)).toEqual([mine[1]]);
     });
 
     it('answers 400 for a bad limit or time, 404 for an unknown event', async () => {

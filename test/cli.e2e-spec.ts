@@ -149,6 +149,23 @@ describe('switchyard CLI (DESIGN §7)', () => {
       for (const id of ids) expect(await stored(id)).toMatchObject({ source, type: 'message.updated' });
     });
 
+    it('--url is the service base URL, as in every command; a full webhook URL still works', async () => {
+      const base = await switchyard(['send', 'lead.new', '--url', `http://127.0.0.1:${port}`], env);
+      expect(base.code).toBe(0);
+      expect(await stored(acceptedIds(base)[0])).toMatchObject({ source: 'whippy', type: 'lead.new' });
+      const svix = await switchyard(
+        ['send', 'lead.new', '--url', `http://127.0.0.1:${port}/`, '--source', 'svix'],
+        env,
+      );
+      expect(await stored(acceptedIds(svix)[0])).toMatchObject({ source: 'svix' });
+      // A full URL names its source, which then signs without --source.
+      const full = await switchyard(
+        ['send', 'lead.new', '--url', `http://127.0.0.1:${port}/webhooks/custom`],
+        env,
+      );
+      expect(await stored(acceptedIds(full)[0])).toMatchObject({ source: 'custom' });
+    });
+
     it('needs no configuration when --url and --key are both given', async () => {
       const run = await switchyard(
         ['send', 'call.analyzed', '--url', `http://127.0.0.1:${port}/webhooks/whippy`, '--key', WHIPPY_KEY],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, startApp, TestApp, WHIPPY_KEY } from './support/app.js';
 import { Probe, ProbeModule } from './support/probe.subscribers.js';
-import { envelope } from './support/events.js';
+import { envelope, fixture } from './support/events.js';
 import { describeWith, freshDatabase, postgres } from './support/external.js';
 import { whippySignature } from './support/sign.js';
 
@@ -71,6 +71,14 @@ describeWith(server, 'ingest on PostgreSQL (DATABASE_URL)', () => {
       attempts: 2,
       lastError: null,
     });
+  });
+
+  it('filters events by contact', async () => {
+    const contact = `contact-${randomUUID()}`;
+    const id = await t.ingest('message.created', { ...fixture('message.created'), contact_id: contact });
+    await t.ingest('message.created');
+    const res = await t.admin(`/admin/api/events?contact=${contact}`).expect(200);
+    expect(res.body.items.map((e: { id: string }) => e.id)).toEqual([id]);
   });
 
   it('reports ready with the store up', async () => {

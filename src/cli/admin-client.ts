@@ -59,6 +59,9 @@ function portFromConfig(): number {
 
 /** nest-commander option parsers shared by the admin commands. */
 export const adminOptionFlags = {
-  url: { flags: '--url <url>', description: 'the service (default: http://localhost:<server.port>)' },
+  url: {
+    flags: '--url <url>',
+    description: "the service's base URL (default: http://localhost:<server.port>)",
+  },
   token: { flags: '--token <token>', description: 'the admin token (default: ADMIN_TOKEN)' },
 };

@@ -2,13 +2,8 @@ import { Module } from '@nestjs/common';
 import { CatalogCommand } from './catalog.command.js';
 import { DoctorCommand } from './doctor.command.js';
 import { MigrateCommand } from './migrate.command.js';
-import {
-  BackfillCommand,
-  RedriveCommand,
-  ReplayCommand,
-  RetryCommand,
-  RoutesCommand,
-} from './repair.commands.js';
+import { BackfillCommand, RedriveCommand, ReplayCommand, RetryCommand } from './repair.commands.js';
+import { RoutesCommand } from './routes.command.js';
 import { SendCommand } from './send.command.js';
 import { SyncEndpointCommand, WhippyCommand } from './whippy.commands.js';
 

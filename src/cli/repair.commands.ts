@@ -1,7 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { AdminOptions, adminOptionFlags, adminRequest } from './admin-client.js';
-import { CliError } from './cli.error.js';
 
 interface Delivery {
   id: string;
@@ -118,57 +116,5 @@ export class BackfillCommand extends AdminCommand {
   @Option({ flags: '--run', description: 'create the deliveries (without it, only count them)' })
   parseRun(): boolean {
     return true;
-  }
-}
-
-interface RoutesAnswer {
-  routes: { type: string; subscribers: { id: string; filter?: unknown }[] }[];
-  subscribers: { id: string; origin?: string; enabled: boolean; types: string[] }[];
-}
-
-@Command({
-  name: 'routes',
-  description: 'print the routing table, or with --explain which subscribers a payload would reach and why',
-})
-export class RoutesCommand extends AdminCommand {
-  async run(_: string[], options: AdminOptions & { explain?: string }): Promise<void> {
-    if (options.explain) {
-      let payload: { event?: unknown; data?: unknown; source?: unknown };
-      try {
-        payload = JSON.parse(readFileSync(options.explain, 'utf8'));
-      } catch (error) {
-        throw new CliError(`cannot read ${options.explain} as JSON: ${(error as Error).message}`);
-      }
-      const answer = await adminRequest<{
-        type: string;
-        known: boolean;
-        subscribers: { id: string; delivers: boolean; reason?: string }[];
-      }>(options, 'POST', 'admin/api/routes/explain', {
-        event: payload.event,
-        data: payload.data,
-        source: payload.source,
-      });
-      print(`${answer.type}${answer.known ? '' : ' (unknown type: kept, delivered to nobody)'}`);
-      for (const s of answer.subscribers)
-        print(`  ${s.delivers ? '✓' : '✗'} ${s.id}${s.reason ? `: ${s.reason}` : ''}`);
-      return;
-    }
-    const answer = await adminRequest<RoutesAnswer>(options, 'GET', 'admin/api/routes');
-    if (answer.routes.length === 0) print('no routes: events are kept as unrouted');
-    for (const route of answer.routes) {
-      print(
-        `${route.type} → ${route.subscribers.map((s) => (s.filter ? `${s.id} (filtered)` : s.id)).join(', ')}`,
-      );
-    }
-    const off = answer.subscribers.filter((s) => !s.enabled).map((s) => s.id);
-    if (off.length) print(`disabled: ${off.join(', ')}`);
-  }
-
-  @Option({
-    flags: '--explain <file.json>',
-    description: 'a payload {"event": "<type>", "data": {...}} (a whole Whippy body works)',
-  })
-  parseExplain(value: string): string {
-    return value;
   }
 }

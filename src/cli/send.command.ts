@@ -9,10 +9,17 @@ import { schemeFor, type SignatureScheme } from '../platform/webhooks/schemes/in
 import { CliError, describeError, invalidArgument } from './cli.error.js';
 
 export interface SendOptions {
-  /** Where to POST. @default `http://localhost:<server.port>/webhooks/<source>` */
+  /**
+   * The service's base URL, as in every command; the request goes to its
+   * `/webhooks/<source>`. A full `…/webhooks/<name>` URL is used as it is.
+   * @default `http://localhost:<server.port>`
+   */
   url?: string;
-  /** The configured source whose scheme and first key sign the request. @default 'whippy' */
-  source: string;
+  /**
+   * The configured source whose scheme and first key sign the request.
+   * @default the source a full --url names, else 'whippy'
+   */
+  source?: string;
   /** Signs with this key instead of the source's first key. */
   key?: string;
   /** A JSON file holding the event's `data`. @default fixtures/whippy/<event-type>.json */
@@ -64,7 +71,8 @@ export class SendCommand extends CommandRunner {
 
   @Option({
     flags: '--url <url>',
-    description: 'where to POST (default: http://localhost:<server.port>/webhooks/<source>)',
+    description:
+      "the service's base URL (default: http://localhost:<server.port>); a full …/webhooks/<source> URL works too",
   })
   parseUrl(value: string): string {
     let url: URL;
@@ -79,8 +87,8 @@ export class SendCommand extends CommandRunner {
 
   @Option({
     flags: '--source <name>',
-    description: 'the configured source whose scheme and first key sign the request',
-    defaultValue: 'whippy',
+    description:
+      'the configured source whose scheme and first key sign the request (default: the one --url names, else whippy)',
   })
   parseSource(value: string): string {
     return value;
@@ -149,27 +157,28 @@ function readJson(file: string | URL, name: string): unknown {
  * lends the scheme of --source when that source is configured, else the whippy scheme is used.
  */
 function resolveTarget(options: SendOptions): Target {
+  const sourceName = options.source ?? sourceInUrl(options.url) ?? 'whippy';
   if (options.url !== undefined && options.key !== undefined) {
-    const source = configIfValid()?.sources[options.source];
+    const source = configIfValid()?.sources[sourceName];
     return {
-      url: options.url,
+      url: webhookUrl(options.url, sourceName),
       key: options.key,
       keyOrigin: '--key',
       scheme: schemeFor(source ?? { scheme: 'whippy' }),
     };
   }
   const config = configOrExplain();
-  const source = config.sources[options.source];
+  const source = config.sources[sourceName];
   if (!source) {
     throw new CliError(
-      `no source '${options.source}' in the configuration (APP_ENV=${config.env}); ` +
+      `no source '${sourceName}' in the configuration (APP_ENV=${config.env}); ` +
         `configured: ${Object.keys(config.sources).join(', ')}`,
     );
   }
   const key = options.key ?? source.keys[0];
   if (key === undefined) throw new CliError(`source '${source.name}' has no signing key; pass --key`);
   return {
-    url: options.url ?? `http://localhost:${config.server.port}/webhooks/${source.name}`,
+    url: webhookUrl(options.url ?? `http://localhost:${config.server.port}`, source.name),
     key,
     keyOrigin:
       options.key !== undefined
@@ -179,6 +188,22 @@ function resolveTarget(options: SendOptions): Target {
           : `the first key of source '${source.name}' with APP_ENV=${config.env}`,
     scheme: schemeFor(source),
   };
+}
+
+const WEBHOOK_PATH = /\/webhooks\/([^/]+)\/?$/;
+
+/** The source a full webhook URL names (`…/webhooks/<name>`), if it names one. */
+function sourceInUrl(url: string | undefined): string | undefined {
+  const match = url === undefined ? null : WEBHOOK_PATH.exec(new URL(url).pathname);
+  return match ? decodeURIComponent(match[1]) : undefined;
+}
+
+/** `--url` is the service's base URL (path prefix kept); a full webhook URL is used as is. */
+export function webhookUrl(base: string, source: string): string {
+  const url = new URL(base);
+  if (WEBHOOK_PATH.test(url.pathname)) return url.toString();
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/webhooks/${encodeURIComponent(source)}`;
+  return url.toString();
 }
 
 function configIfValid(): AppConfig | undefined {

@@ -7,11 +7,12 @@ import { AdminBodyMiddleware } from './admin-body.middleware.js';
 import { AdminGuard } from './admin.guard.js';
 import { DeliveryController } from './delivery.controller.js';
 import { EventsController } from './events.controller.js';
+import { AdminPageModule } from './page/admin-page.module.js';
 import { SourcesController } from './sources.controller.js';
 
 /** `/admin/api`: what was received, what failed verification, what was delivered, and repairs. */
 @Module({
-  imports: [InboxModule, WebhooksModule, BusModule],
+  imports: [InboxModule, WebhooksModule, BusModule, AdminPageModule],
   controllers: [EventsController, DeliveryController, SourcesController],
   providers: [AdminAccess, AdminGuard],
   exports: [AdminAccess, AdminGuard],

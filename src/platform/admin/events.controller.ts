@@ -34,6 +34,7 @@ export class EventsController {
           status: query.status,
           since: query.since,
           until: query.until,
+          contact: query.contact,
           ...page,
         }),
       (events) => events,

@@ -53,6 +53,8 @@ export interface EventQuery {
   until?: string;
   /** An id from a previous page: events older than it. */
   before?: string;
+  /** Whippy's contact id: `data.contact_id` or `data.contact.id` of the stored body. */
+  contact?: string;
   limit: number;
 }
 
@@ -165,7 +167,18 @@ export class Inbox {
     if (query.since) q = q.where('received_at', '>=', query.since);
     if (query.until) q = q.where('received_at', '<', query.until);
     if (query.before) q = q.where('id', '<', query.before);
+    if (query.contact) q = q.where(this.contactIs(query.contact));
     return (await q.execute()).map(summary);
+  }
+
+  /**
+   * Reads the contact from the stored bytes rather than a column of its own: an admin search,
+   * bounded by the other filters and the page size, not worth a write on every ingest.
+   */
+  private contactIs(contact: string) {
+    return this.store.dialect === 'postgres'
+      ? sql<boolean>`coalesce(convert_from(raw_body, 'UTF8')::json #>> '{data,contact_id}', convert_from(raw_body, 'UTF8')::json #>> '{data,contact,id}') = ${contact}`
+      : sql<boolean>`coalesce(cast(json_extract(cast(raw_body as text), '$.data.contact_id') as text), cast(json_extract(cast(raw_body as text), '$.data.contact.id') as text)) = ${contact}`;
   }
 
   async get(id: string): Promise<StoredEvent | undefined> {

@@ -18,6 +18,8 @@ export class EventListQuery extends PageQuery {
   @OptionalOneOf(EVENT_STATUSES, { description: 'the event status' }) status?: EventStatus;
   @OptionalTime({ description: 'received at or after this ISO time' }) since?: string;
   @OptionalTime({ description: 'received before this ISO time' }) until?: string;
+  @OptionalText({ description: "a Whippy contact id: the body's data.contact_id or data.contact.id" })
+  contact?: string;
 }
 
 /** `GET /admin/api/verification-failures`. */

@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { AdminPageController } from './admin-page.controller.js';
+
+/** `/admin`: the web page over `/admin/api`. */
+@Module({ controllers: [AdminPageController] })
+export class AdminPageModule {}

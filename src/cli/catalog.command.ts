@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { loadAppConfig } from '../app.config.js';
-import { AppModule } from '../app.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { RouteTable } from '../platform/bus/route-table.js';
 import { SubscriberRegistry } from '../platform/bus/subscriber-registry.service.js';
@@ -68,6 +67,8 @@ export class CatalogCommand extends CommandRunner {
  * command neither touches the real one nor runs a delivery.
  */
 async function routeTableOf(config: AppConfig): Promise<RouteTable> {
+  // Loaded here, not at the top: every other command would pay for importing the whole service.
+  const { AppModule } = await import('../app.module.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-catalog-'));
   try {
     const app = await NestFactory.createApplicationContext(

@@ -5,6 +5,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 
 /** The wire code of bad input, by where it came from. */
 const CODES: Partial<Record<ArgumentMetadata['type'], string>> = {
@@ -30,9 +31,19 @@ export class InputValidationPipe extends ValidationPipe {
     });
   }
 
+  /** Only classes with class-validator decorators are DTOs; any other parameter passes as it is. */
+  protected override toValidate(metadata: ArgumentMetadata): boolean {
+    const type = metadata.metatype;
+    return (
+      super.toValidate(metadata) &&
+      typeof type === 'function' &&
+      getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0
+    );
+  }
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     const code = CODES[metadata.type] ?? 'invalid_input';
-    const isDto = typeof metadata.metatype === 'function' && this.toValidate(metadata);
+    const isDto = this.toValidate(metadata);
     if (isDto && metadata.type === 'body' && value !== undefined && !isPlainObject(value)) {
       throw new BadRequestException({ error: code, message: 'send a JSON object' });
     }

@@ -4,6 +4,7 @@ import { createApp } from './app.factory.js';
 import { isDevelopment } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
 import { loadAppConfig } from './app.config.js';
+import { INTEGRATION_MODULES } from './integrations/index.js';
 import { DuplicateSubscriberError } from './platform/bus/subscriber-registry.service.js';
 
 async function main(): Promise<void> {
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   }
   let app;
   try {
-    app = await createApp(config);
+    app = await createApp(config, INTEGRATION_MODULES);
     await app.listen(config.server.port);
   } catch (error) {
     // Routes checked against the subscribers at start, or two subscribers with one id.

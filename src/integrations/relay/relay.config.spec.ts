@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/config.error.js';
 import { loadConfig } from '../../config/config.loader.js';
-import { RelayConfig, relayConfigSection } from './relay.config.js';
+import { RelayConfig, relaySettings } from './relay.config.js';
 
 const SECRET = `whsec_${Buffer.from('a relay secret of 32 bytes......').toString('base64')}`;
 
@@ -15,7 +15,7 @@ function load(yaml: string, env: Record<string, string> = {}): RelayConfig {
   const config = loadConfig({
     configDir: dir,
     env: { APP_ENV: 'test', DATA_DIR: dir, WHIPPY_SIGNING_KEYS: 'k', ...env },
-    sections: [relayConfigSection],
+    sections: [relaySettings],
   });
   return config.integrations.relay as RelayConfig;
 }
@@ -37,7 +37,7 @@ const target = (fields: Record<string, string>) =>
 
 const valid = { url: 'https://billing.internal/whippy', secret: SECRET, events: '[message.created]' };
 
-describe('relayConfigSection', () => {
+describe('relaySettings', () => {
   it('reads a target, the secret from a variable, with defaults', () => {
     const config = load(
       `

@@ -54,6 +54,11 @@ export class RouteTable {
         types.forEach((type) => declared.add(type));
       }
       const routeConfig = config[subscriber.id];
+      if (subscriber.unavailable && routeConfig?.enabled) {
+        issues.push(
+          `subscribers.${subscriber.id}: enabled, but ${subscriber.unavailable} (set it, or remove the entry or write enabled: false)`,
+        );
+      }
       let types = declared;
       if (routeConfig?.events) {
         types = new Set();
@@ -75,7 +80,7 @@ export class RouteTable {
       }
       const route: Route = {
         subscriber,
-        enabled: routeConfig?.enabled ?? true,
+        enabled: !subscriber.unavailable && (routeConfig?.enabled ?? true),
         types,
         filter: compileFilter(routeConfig?.filter),
         config: routeConfig,
@@ -107,11 +112,13 @@ export class RouteTable {
       known: typesMatching(raw.type).length > 0,
       subscribers: this.routes.map(({ subscriber, enabled, types, filter }) => {
         const filtered = filter?.(raw);
-        const reason = !enabled
-          ? `disabled by subscribers.${subscriber.id}.enabled`
-          : !types.has(raw.type)
-            ? `does not subscribe to ${raw.type} (gets: ${[...types].join(', ') || 'nothing'})`
-            : filtered && `filter: ${filtered}`;
+        const reason = subscriber.unavailable
+          ? `off: ${subscriber.unavailable}`
+          : !enabled
+            ? `disabled by subscribers.${subscriber.id}.enabled`
+            : !types.has(raw.type)
+              ? `does not subscribe to ${raw.type} (gets: ${[...types].join(', ') || 'nothing'})`
+              : filtered && `filter: ${filtered}`;
         return reason
           ? { id: subscriber.id, delivers: false, reason }
           : { id: subscriber.id, delivers: true };
@@ -133,11 +140,17 @@ export class RouteTable {
       }));
   }
 
-  subscribers(): { id: string; origin?: string; enabled: boolean; types: string[] }[] {
+  /** Every subscriber; a disabled one says why in `reason`. */
+  subscribers(): { id: string; origin?: string; enabled: boolean; reason?: string; types: string[] }[] {
     return this.routes.map((route) => ({
       id: route.subscriber.id,
       origin: route.subscriber.origin,
       enabled: route.enabled,
+      ...(route.enabled
+        ? {}
+        : {
+            reason: route.subscriber.unavailable ?? `disabled by subscribers.${route.subscriber.id}.enabled`,
+          }),
       types: [...route.types].sort(),
     }));
   }

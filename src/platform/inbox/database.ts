@@ -33,9 +33,20 @@ export interface DeliveriesTable {
   finished_at: string | null;
 }
 
+/** One remembered value of an integration (ModuleStore), keyed (module, kind, key). */
+export interface ModuleStateTable {
+  module: string;
+  kind: string;
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: string;
+}
+
 export interface Database {
   events: EventsTable;
   deliveries: DeliveriesTable;
+  module_state: ModuleStateTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

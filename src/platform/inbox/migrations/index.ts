@@ -2,6 +2,7 @@ import { Kysely, Migration, MigrationProvider, Migrator } from 'kysely';
 import type { Database, Dialect } from '../database.js';
 import * as m0001 from './0001-events.js';
 import * as m0002 from './0002-deliveries.js';
+import * as m0004 from './0004-module-state.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -13,6 +14,7 @@ type Step = { up(db: Kysely<unknown>, context: MigrationContext): Promise<void> 
 const STEPS: Record<string, Step> = {
   '0001-events': m0001,
   '0002-deliveries': m0002,
+  '0004-module-state': m0004,
 };
 
 class CodeMigrationProvider implements MigrationProvider {

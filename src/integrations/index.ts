@@ -1,3 +1,5 @@
+import { crmSettings } from './crm/crm.settings.js';
+import { CrmModule } from './crm/crm.module.js';
 import { relaySettings } from './relay/relay.config.js';
 import { RelayModule } from './relay/relay.module.js';
 
@@ -5,6 +7,6 @@ import { RelayModule } from './relay/relay.module.js';
  * The company's integrations: main.ts runs these modules, and the configuration is read with
  * their settings. A new integration adds its module and its settings here, nothing else.
  */
-export const INTEGRATION_MODULES = [RelayModule];
+export const INTEGRATION_MODULES = [RelayModule, CrmModule];
 
-export const INTEGRATION_SETTINGS = [relaySettings];
+export const INTEGRATION_SETTINGS = [relaySettings, crmSettings];

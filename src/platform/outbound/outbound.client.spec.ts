@@ -163,6 +163,16 @@ describe(OutboundClient.name, () => {
     );
   });
 
+  it('masks the emails and phone numbers an API echoes back', async () => {
+    server.answer({
+      status: 400,
+      body: '{"message":"jordan.rivera@example.com is not a valid email; +1 (555) 555-0123 is taken"}',
+    });
+    const error = await failure(client.request({ url: 'x' }));
+    expect(error.message).toContain('<email> is not a valid email; <phone> is taken');
+    expect(error.message).not.toMatch(/jordan|555/);
+  });
+
   it('keeps about 500 characters of a long text answer', async () => {
     server.answer({ status: 422, body: 'x'.repeat(100_000) });
     const error = await failure(client.request({ url: 'x' }));

@@ -204,7 +204,9 @@ function parseJson<T>(text: string): T | undefined {
 
 /**
  * What an API says went wrong: the message of a JSON error body (`message`, `errorMessage`,
- * `error_description`, `error`), else the text itself, on one line and at most 500 characters.
+ * `error_description`, `error`), else the text itself, on one line and at most 500
+ * characters. Emails and phone numbers an API echoes back (validation errors do) are masked:
+ * the text ends up in logs and stored errors.
  */
 export function errorText(body: string): string {
   const json = parseJson<Record<string, unknown>>(body);
@@ -215,7 +217,11 @@ export function errorText(body: string): string {
     );
     if (found) text = json[found] as string;
   }
-  text = text.replace(/\s+/g, ' ').trim();
+  text = text
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[^\s@"'<>()[\]{},;:]+@[^\s@"'<>()[\]{},;:]+\.[a-z]{2,}/gi, '<email>')
+    .replace(/\+\d[\d\s().-]{6,18}\d/g, '<phone>');
   return text.length > ERROR_TEXT_LIMIT ? `${text.slice(0, ERROR_TEXT_LIMIT)}…` : text;
 }
 

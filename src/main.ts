@@ -6,6 +6,7 @@ import { createApp } from './app.factory.js';
 import { AppConfig, isDevelopment } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
 import { loadAppConfig } from './app.config.js';
+import { INTEGRATION_MODULES } from './integrations/index.js';
 import { DuplicateSubscriberError } from './platform/bus/subscriber-registry.service.js';
 
 /**
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
   await checkPort(config.server.port);
   let app: INestApplication;
   try {
-    app = await createApp(config);
+    app = await createApp(config, INTEGRATION_MODULES);
     handleSignals(app, config.server.shutdownTimeoutMs);
     await app.listen(config.server.port);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { RelayModule } from '../src/integrations/relay/relay.module.js';
 import { configDirWith, eventually, startApp, TestApp } from './support/app.js';
 import { fixture } from './support/events.js';
 import { RelayReceiver } from './support/relay-receiver.js';
@@ -49,6 +50,7 @@ describe('relay targets (DESIGN §5 "The relay")', () => {
     t = await startApp({
       configDir: configDirWith(config(billing, audit, slow)),
       env: { RELAY_BILLING_SECRET: BILLING_SECRET },
+      modules: [RelayModule],
     });
   });
   afterEach(async () => {

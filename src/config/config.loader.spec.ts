@@ -2,7 +2,11 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './config.error.js';
-import { loadConfig } from './config.loader.js';
+import { loadAppConfig } from '../app.config.js';
+import { loadConfig as loadPlatformConfig, type LoadConfigOptions } from './config.loader.js';
+
+/** config/default.yaml holds the company's modules' sections too: read it with their settings. */
+const loadConfig = (options: LoadConfigOptions) => loadAppConfig(options);
 
 const DEFAULT_YAML = readFileSync('config/default.yaml', 'utf8');
 
@@ -25,7 +29,7 @@ function errorOf(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-describe(loadConfig.name, () => {
+describe(loadPlatformConfig.name, () => {
   it('refuses to start outside development without WHIPPY_SIGNING_KEYS, naming the variable', () => {
     const error = errorOf(() =>
       loadConfig({ configDir: configDir({}), env: { APP_ENV: 'production', DATA_DIR: dataDir() } }),

@@ -1,10 +1,12 @@
-import { relayConfigSection } from './relay/relay.config.js';
+import { crmSettings } from './crm/crm.settings.js';
+import { CrmModule } from './crm/crm.module.js';
+import { relaySettings } from './relay/relay.config.js';
 import { RelayModule } from './relay/relay.module.js';
 
 /**
- * Every integration: its Nest module, and the configuration section it owns (validated at
- * start with the platform's). A new integration adds one entry to each list.
+ * The company's integrations: main.ts runs these modules, and the configuration is read with
+ * their settings. A new integration adds its module and its settings here, nothing else.
  */
-export const INTEGRATION_MODULES = [RelayModule];
+export const INTEGRATION_MODULES = [RelayModule, CrmModule];
 
-export const INTEGRATION_CONFIG_SECTIONS = [relayConfigSection];
+export const INTEGRATION_SETTINGS = [relaySettings, crmSettings];

@@ -1,12 +1,13 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplication, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import supertest from 'supertest';
 import { APP_OPTIONS, configureApp } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
 import type { AppConfig } from '../../src/config/app-config.js';
+import type { ConfigSection } from '../../src/config/config.schema.js';
 import { loadAppConfig } from '../../src/app.config.js';
 import { envelope } from './events.js';
 import { whippySignature } from './sign.js';
@@ -32,16 +33,34 @@ export function tempDir(prefix = 'switchyard-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Boots the real application on a fresh data folder, the way main.ts does, minus the port. */
-export async function startApp(
-  options: {
-    env?: Record<string, string | undefined>;
-    configDir?: string;
-    dataDir?: string;
-    /** Extra modules beside the app, e.g. test subscribers. */
-    modules?: Type[];
-  } = {},
-): Promise<TestApp> {
+export interface TestAppOptions {
+  /**
+   * The integration modules to run beside the platform: none for a platform test, the
+   * module under test for a module's (`[CrmModule]`), probe modules for delivery tests.
+   * The company's other modules are never booted, so adding one cannot break a test.
+   */
+  modules?: (Type | DynamicModule)[];
+  /** Environment of the configuration (over APP_ENV=test, a fresh DATA_DIR, the test keys). */
+  env?: Record<string, string | undefined>;
+  /** YAML merged over config/default.yaml as `test.yaml`. */
+  config?: string;
+  /** A config folder of its own instead (default.yaml and `test.yaml`). */
+  configDir?: string;
+  dataDir?: string;
+  /** Settings sections of modules that are not yet among the company's (src/integrations/index.ts). */
+  settings?: ConfigSection[];
+}
+
+/**
+ * Boots the platform, plus `modules`, on a fresh data folder, the way main.ts does, minus
+ * the port. Talk to it with `http`, `ingest` (a signed webhook) and `admin`.
+ *
+ * ```ts
+ * const t = await createTestApp({ modules: [CrmModule], env: { HUBSPOT_TOKEN: 'pat-…' }, config: 'crm: …' });
+ * await t.ingest('contact.created', { … });
+ * ```
+ */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadAppConfig({
     env: {
@@ -53,13 +72,21 @@ export async function startApp(
       LOG_LEVEL: 'error',
       ...options.env,
     },
-    configDir: options.configDir ?? 'config',
+    configDir: options.configDir ?? (options.config === undefined ? 'config' : configDirWith(options.config)),
+    sections: options.settings,
   });
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(config), ...(options.modules ?? [])],
+    imports: [AppModule.forRoot(config, options.modules ?? [])],
   }).compile();
   const app = configureApp(moduleRef.createNestApplication(APP_OPTIONS));
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // A start stopped by its configuration still opened the store: close it for the next test.
+    await app.close().catch(() => undefined);
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const http = supertest(app.getHttpServer());
   return {
     app,
@@ -88,6 +115,9 @@ export async function startApp(
     },
   };
 }
+
+/** The platform alone unless `modules` are given: {@link createTestApp}. */
+export const startApp = createTestApp;
 
 /** A config folder with the real default.yaml and the given YAML as `test.yaml` over it. */
 export function configDirWith(testYaml: string): string {

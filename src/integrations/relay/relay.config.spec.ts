@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/config.error.js';
-import { loadConfig } from '../../config/config.loader.js';
-import { RelayConfig, relayConfigSection } from './relay.config.js';
+import { loadAppConfig } from '../../app.config.js';
+import type { RelayConfig } from './relay.config.js';
 
 const SECRET = `whsec_${Buffer.from('a relay secret of 32 bytes......').toString('base64')}`;
 
@@ -12,10 +12,9 @@ function load(yaml: string, env: Record<string, string> = {}): RelayConfig {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-relay-config-'));
   writeFileSync(join(dir, 'default.yaml'), readFileSync('config/default.yaml', 'utf8'));
   writeFileSync(join(dir, 'test.yaml'), yaml);
-  const config = loadConfig({
+  const config = loadAppConfig({
     configDir: dir,
     env: { APP_ENV: 'test', DATA_DIR: dir, WHIPPY_SIGNING_KEYS: 'k', ...env },
-    sections: [relayConfigSection],
   });
   return config.integrations.relay as RelayConfig;
 }
@@ -37,7 +36,7 @@ const target = (fields: Record<string, string>) =>
 
 const valid = { url: 'https://billing.internal/whippy', secret: SECRET, events: '[message.created]' };
 
-describe('relayConfigSection', () => {
+describe('relay settings', () => {
   it('reads a target, the secret from a variable, with defaults', () => {
     const config = load(
       `

@@ -1,4 +1,4 @@
-import type { ConfigReader, ConfigSection } from '../../config/config.schema.js';
+import { defineSettings, type SettingsReader } from '../../platform/bus/index.js';
 import { typesMatching, WHIPPY_EVENT_TYPES } from '../../platform/events/index.js';
 
 /** One receiving service; its subscriber id is `relay.<name>`. */
@@ -35,21 +35,18 @@ const TARGET_KEYS = ['url', 'secret', 'events', 'orderBy', 'timeoutMs'];
  * The `relay:` section. An absent section means no targets. Secrets never appear in a
  * message, only the path that holds them.
  */
-export const relayConfigSection: ConfigSection<RelayConfig> = {
-  name: 'relay',
-  read(value, r, path) {
-    const section = r.section(value, path, ['targets']);
-    const targetsPath = `${path}.targets`;
-    const targets = r.section(section.targets, targetsPath, Object.keys(asTree(section.targets)));
-    return {
-      targets: Object.entries(targets).map(([name, target]) =>
-        readTarget(r, name, target, `${targetsPath}.${name}`),
-      ),
-    };
-  },
-};
+export const relaySettings = defineSettings('relay', (value, r, path): RelayConfig => {
+  const section = r.section(value, path, ['targets']);
+  const targetsPath = `${path}.targets`;
+  const targets = r.section(section.targets, targetsPath, Object.keys(asTree(section.targets)));
+  return {
+    targets: Object.entries(targets).map(([name, target]) =>
+      readTarget(r, name, target, `${targetsPath}.${name}`),
+    ),
+  };
+});
 
-function readTarget(r: ConfigReader, name: string, value: unknown, path: string): RelayTargetConfig {
+function readTarget(r: SettingsReader, name: string, value: unknown, path: string): RelayTargetConfig {
   if (!TARGET_NAME.test(name)) {
     r.problem(
       path,

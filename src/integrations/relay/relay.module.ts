@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BusModule } from '../../platform/bus/index.js';
+import { relaySettings } from './relay.config.js';
 import { RelaySubscribers } from './relay.subscribers.js';
 
 /**
@@ -8,6 +9,6 @@ import { RelaySubscribers } from './relay.subscribers.js';
  */
 @Module({
   imports: [BusModule],
-  providers: [RelaySubscribers],
+  providers: [relaySettings.provider, RelaySubscribers],
 })
 export class RelayModule {}

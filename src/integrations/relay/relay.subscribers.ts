@@ -1,14 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AppConfig } from '../../config/app-config.js';
 import {
   type DeliveryContext,
+  InjectSettings,
   type SubscriberDefinition,
   SubscriberRegistry,
 } from '../../platform/bus/index.js';
 import type { WhippyEvent } from '../../platform/events/index.js';
 import { RelayClient, RelayPayload } from './relay.client.js';
-import type { RelayConfig, RelayTargetConfig } from './relay.config.js';
+import { type RelayConfig, type RelayTargetConfig, relaySettings } from './relay.config.js';
 
 const ENGINE_TIMEOUT_GRACE_MS = 1000;
 
@@ -20,9 +19,8 @@ const ENGINE_TIMEOUT_GRACE_MS = 1000;
 export class RelaySubscribers {
   private readonly logger = new Logger('Relay');
 
-  constructor(registry: SubscriberRegistry, config: ConfigService<AppConfig, true>) {
-    const relay = config.get('integrations', { infer: true }).relay as RelayConfig | undefined;
-    for (const target of relay?.targets ?? []) {
+  constructor(registry: SubscriberRegistry, @InjectSettings(relaySettings) relay: RelayConfig) {
+    for (const target of relay.targets) {
       registry.register(relayTarget(target));
       this.logger.log(`relay.${target.name} → ${new URL(target.url).origin}: ${target.events.join(', ')}`);
     }

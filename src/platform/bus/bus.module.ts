@@ -6,9 +6,13 @@ import { DeliveryLeadership } from './delivery-leadership.service.js';
 import { DeliveryRepairs } from './delivery-repairs.service.js';
 import { DeliveryStats } from './delivery-stats.repository.js';
 import { DeliveryRepository } from './delivery.repository.js';
+import { ModuleStore } from './module-store.service.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
-/** Subscribers, routes and the delivery engine. Integrations import it for SubscriberRegistry. */
+/**
+ * Subscribers, routes and the delivery engine. Integrations import it for SubscriberRegistry
+ * and ModuleStore.
+ */
 @Module({
   imports: [DiscoveryModule, InboxModule],
   providers: [
@@ -18,7 +22,8 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
     DeliveryEngine,
     DeliveryRepairs,
     DeliveryStats,
+    ModuleStore,
   ],
-  exports: [SubscriberRegistry, DeliveryEngine, DeliveryRepository, DeliveryRepairs, DeliveryStats],
+  exports: [SubscriberRegistry, DeliveryEngine, DeliveryRepository, DeliveryRepairs, DeliveryStats, ModuleStore],
 })
 export class BusModule {}

@@ -55,6 +55,11 @@ export class RouteTable {
         types.forEach((type) => declared.add(type));
       }
       const routeConfig = config[subscriber.id];
+      if (subscriber.unavailable && routeConfig?.enabled) {
+        issues.push(
+          `subscribers.${subscriber.id}: enabled, but ${subscriber.unavailable} (set it, or remove the entry or write enabled: false)`,
+        );
+      }
       let types = declared;
       if (routeConfig?.events) {
         types = new Set();
@@ -78,7 +83,7 @@ export class RouteTable {
       if (routeConfig?.filter) issues.push(...filterProblems(subscriber.id, routeConfig.filter, types));
       const route: Route = {
         subscriber,
-        enabled: routeConfig?.enabled ?? true,
+        enabled: !subscriber.unavailable && (routeConfig?.enabled ?? true),
         types,
         filter: compileFilter(routeConfig?.filter),
         config: routeConfig,
@@ -110,11 +115,13 @@ export class RouteTable {
       known: typesMatching(raw.type).length > 0,
       subscribers: this.routes.map(({ subscriber, enabled, types, filter }) => {
         const filtered = filter?.(raw);
-        const reason = !enabled
-          ? `disabled by subscribers.${subscriber.id}.enabled`
-          : !types.has(raw.type)
-            ? `does not subscribe to ${raw.type} (gets: ${[...types].join(', ') || 'nothing'})`
-            : filtered && `filter: ${filtered}`;
+        const reason = subscriber.unavailable
+          ? `off: ${subscriber.unavailable}`
+          : !enabled
+            ? `disabled by subscribers.${subscriber.id}.enabled`
+            : !types.has(raw.type)
+              ? `does not subscribe to ${raw.type} (gets: ${[...types].join(', ') || 'nothing'})`
+              : filtered && `filter: ${filtered}`;
         return reason
           ? { id: subscriber.id, delivers: false, reason }
           : { id: subscriber.id, delivers: true };
@@ -157,14 +164,21 @@ export class RouteTable {
 
   /** Subscribers the `subscribers:` section does not name: on, with every event they declare. */
   unconfigured(): string[] {
-    return this.routes.filter((route) => !route.config).map((route) => route.subscriber.id);
+    return this.routes.filter((route) => route.enabled && !route.config).map((route) => route.subscriber.id);
   }
 
-  subscribers(): { id: string; origin?: string; enabled: boolean; types: string[] }[] {
+  /** Every subscriber; a disabled one says why in `reason`. */
+  subscribers(): { id: string; origin?: string; enabled: boolean; reason?: string; types: string[] }[] {
+
     return this.routes.map((route) => ({
       id: route.subscriber.id,
       origin: route.subscriber.origin,
       enabled: route.enabled,
+      ...(route.enabled
+        ? {}
+        : {
+            reason: route.subscriber.unavailable ?? `disabled by subscribers.${route.subscriber.id}.enabled`,
+          }),
       types: [...route.types].sort(),
     }));
   }

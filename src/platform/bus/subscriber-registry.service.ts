@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { missingSettings } from '../settings/setting.decorators.js';
 import type { SubscriberDefinition } from './subscriber.js';
 import { WhippyEventHandler } from './on-whippy-event.decorator.js';
 
@@ -19,6 +20,7 @@ export class DuplicateSubscriberError extends Error {
 export class SubscriberRegistry {
   private readonly logger = new Logger('Subscribers');
   private readonly registered = new Map<string, SubscriberDefinition>();
+  private readonly unavailable = new Map<string, string>();
   private discovered?: Map<string, SubscriberDefinition>;
 
   constructor(
@@ -32,6 +34,17 @@ export class SubscriberRegistry {
     if (existing)
       throw new DuplicateSubscriberError(definition.id, existing.origin ?? '?', definition.origin ?? '?');
     this.registered.set(definition.id, definition as SubscriberDefinition);
+  }
+
+  /**
+   * Off until configured: while a credential of `settings` is missing, the subscribers `ids`
+   * stay disabled, listed with the reason (`HUBSPOT_TOKEN is not set`), and a route that
+   * enables one stops the start. Call it from the subscribers' constructor.
+   */
+  requireSettings(ids: readonly string[], settings: object): void {
+    const missing = missingSettings(settings);
+    if (missing.length === 0) return;
+    for (const id of ids) this.unavailable.set(id, missing.join('; '));
   }
 
   /** All subscribers, by id; discovery runs once, after every module is initialised. */
@@ -66,6 +79,12 @@ export class SubscriberRegistry {
           },
         });
       }
+    }
+    for (const [id, reason] of this.unavailable) {
+      const subscriber = found.get(id);
+      if (!subscriber) throw new Error(`requireSettings names ${id}, which is no subscriber`);
+      found.set(id, { ...subscriber, unavailable: reason });
+      this.logger.log(`${id} is off: ${reason}`);
     }
     this.logger.debug(`${found.size} subscriber(s): ${[...found.keys()].join(', ')}`);
     return found;

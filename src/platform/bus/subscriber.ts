@@ -62,4 +62,10 @@ export interface SubscriberDefinition<E = unknown> extends SubscriberOptions<E> 
   handle(event: E, context: DeliveryContext): Promise<void>;
   /** Where it comes from, for the routing table. */
   origin?: string;
+  /**
+   * Why it cannot run in this process (`HUBSPOT_TOKEN is not set`): it is listed as disabled
+   * with this reason, and a route that enables it stops the start. Set through
+   * `SubscriberRegistry.requireSettings`.
+   */
+  unavailable?: string;
 }

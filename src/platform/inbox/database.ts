@@ -39,9 +39,20 @@ export interface DeliveriesTable {
   dedupe_key: string | null;
 }
 
+/** One remembered value of an integration (ModuleStore), keyed (module, kind, key). */
+export interface ModuleStateTable {
+  module: string;
+  kind: string;
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: string;
+}
+
 export interface Database {
   events: EventsTable;
   deliveries: DeliveriesTable;
+  module_state: ModuleStateTable;
 }
 
 export type Dialect = 'sqlite' | 'postgres';

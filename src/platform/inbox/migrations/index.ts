@@ -3,6 +3,7 @@ import type { Database, Dialect } from '../database.js';
 import * as m0001 from './0001-events.js';
 import * as m0002 from './0002-deliveries.js';
 import * as m0003 from './0003-delivery-hardening.js';
+import * as m0004 from './0004-module-state.js';
 import * as m0006 from './0006-admin-indexes.js';
 import * as m0007 from './0007-events-source-index.js';
 
@@ -17,6 +18,7 @@ const STEPS: Record<string, Step> = {
   '0001-events': m0001,
   '0002-deliveries': m0002,
   '0003-delivery-hardening': m0003,
+  '0004-module-state': m0004,
   '0006-admin-indexes': m0006,
   '0007-events-source-index': m0007,
 };

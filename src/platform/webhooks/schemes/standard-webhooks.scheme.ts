@@ -1,9 +1,13 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import {
+  standardWebhooksDigest,
+  standardWebhooksHeaders,
+  standardWebhooksKey,
+} from '../../outbound/standard-webhooks.js';
+import {
   conclude,
   decodeBase64,
   header,
-  hmac,
   matchKey,
   parseTimestamp,
   rejectHeader,
@@ -30,7 +34,7 @@ export class StandardWebhooksScheme implements SignatureScheme {
   ];
 
   keyBytes(key: string): Buffer {
-    return Buffer.from(key.startsWith('whsec_') ? key.slice('whsec_'.length) : key, 'base64');
+    return standardWebhooksKey(key);
   }
 
   verify(
@@ -63,8 +67,9 @@ export class StandardWebhooksScheme implements SignatureScheme {
         `webhook-timestamp or webhook-signature is malformed${timestamp === undefined ? unitNote(timestampText) : ''}`,
       );
     }
-    const prefix = `${id}.${timestampText.trim()}.`;
-    const keyIndex = matchKey(signatures, keys, (key) => hmac('sha256', key, prefix, body));
+    const keyIndex = matchKey(signatures, keys, (key) =>
+      standardWebhooksDigest(key, id, timestampText.trim(), body),
+    );
     return conclude(this.name, keyIndex, timestamp, toleranceSeconds, nowSeconds, {
       messageId: id,
       signaturesPresented: signatures.length,
@@ -72,14 +77,11 @@ export class StandardWebhooksScheme implements SignatureScheme {
   }
 
   sign({ body, key, timestamp, id }: SignRequest): Record<string, string> {
-    const messageId = id ?? `msg_${Date.now().toString(36)}`;
-    const signature = hmac('sha256', this.keyBytes(key), `${messageId}.${timestamp}.`, body).toString(
-      'base64',
+    return standardWebhooksHeaders(
+      this.keyBytes(key),
+      id ?? `msg_${Date.now().toString(36)}`,
+      timestamp,
+      body,
     );
-    return {
-      'webhook-id': messageId,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': `v1,${signature}`,
-    };
   }
 }

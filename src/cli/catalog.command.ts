@@ -1,12 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { loadAppConfig } from '../app.config.js';
-import type { AppConfig } from '../config/app-config.js';
-import { RouteTable } from '../platform/bus/route-table.js';
-import { SubscriberRegistry } from '../platform/bus/subscriber-registry.service.js';
+import { routeTableOf } from './app-context.js';
 import { describeFields, EVENT_CLASSES, type FieldDescription } from '../platform/events/index.js';
 import { invalidArgument } from './cli.error.js';
 
@@ -58,30 +52,6 @@ export class CatalogCommand extends CommandRunner {
     if (value !== 'md' && value !== 'json')
       throw invalidArgument(`--format must be md or json, not '${value}'`);
     return value;
-  }
-}
-
-/**
- * The routes as the service would build them: the application context is created (not
- * listening) so that every module registers its subscribers, on a throwaway store so the
- * command neither touches the real one nor runs a delivery.
- */
-async function routeTableOf(config: AppConfig): Promise<RouteTable> {
-  // Loaded here, not at the top: every other command would pay for importing the whole service.
-  const { AppModule } = await import('../app.module.js');
-  const dataDir = mkdtempSync(join(tmpdir(), 'switchyard-catalog-'));
-  try {
-    const app = await NestFactory.createApplicationContext(
-      AppModule.forRoot({ ...config, store: { dataDir } }),
-      { logger: false, abortOnError: false },
-    );
-    try {
-      return new RouteTable(app.get(SubscriberRegistry).all(), config.subscribers, config.env);
-    } finally {
-      await app.close();
-    }
-  } finally {
-    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import type { Explanation } from '../platform/bus/route-table.js';
+import { loadAppConfig } from '../app.config.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { Explanation, RouteTable } from '../platform/bus/route-table.js';
 import { DuplicateSubscriberError } from '../platform/bus/subscriber-registry.service.js';
 import { isKnownEventType, WHIPPY_EVENT_TYPES } from '../platform/events/event-types.js';
 import { AdminOptions, adminOptionFlags, adminRequest } from './admin-client.js';
+import { routeTableOf } from './app-context.js';
 import { CliError, describeError } from './cli.error.js';
 
 export interface RoutesOptions extends AdminOptions {
@@ -65,35 +68,29 @@ export class RoutesCommand extends CommandRunner {
       return printExplanation(answer, 'the running service');
     }
     const routes = await this.load(options.env);
-    try {
-      printExplanation(
-        routes.table.explain({
-          type: payload.event,
-          source: payload.source ?? 'whippy',
-          data: payload.data as Record<string, unknown>,
-        }),
-        `APP_ENV=${routes.config.env}`,
-      );
-    } finally {
-      await routes.close();
-    }
+    printExplanation(
+      routes.table.explain({
+        type: payload.event,
+        source: payload.source ?? 'whippy',
+        data: payload.data as Record<string, unknown>,
+      }),
+      `APP_ENV=${routes.config.env}`,
+    );
   }
 
   private async offline(options: RoutesOptions): Promise<void> {
     const routes = await this.load(options.env);
-    try {
-      print(`routes for APP_ENV=${routes.config.env} (from the configuration and the code):`);
-      this.printTable({ routes: routes.table.table(), subscribers: routes.table.subscribers() });
-    } finally {
-      await routes.close();
-    }
+    print(`routes for APP_ENV=${routes.config.env} (from the configuration and the code):`);
+    this.printTable({ routes: routes.table.table(), subscribers: routes.table.subscribers() });
   }
 
-  private async load(env: string | undefined) {
-    // Imported here: the whole application would slow every other command's start.
-    const { loadOfflineRoutes } = await import('./offline-routes.loader.js');
+  private async load(env: string | undefined): Promise<{ config: AppConfig; table: RouteTable }> {
+    const config = loadAppConfig({
+      env: env === undefined ? process.env : { ...process.env, APP_ENV: env },
+      requireSigningKeys: false,
+    });
     try {
-      return await loadOfflineRoutes(env);
+      return { config, table: await routeTableOf(config) };
     } catch (error) {
       if (error instanceof DuplicateSubscriberError) throw new CliError(error.message);
       throw error;

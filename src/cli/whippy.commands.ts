@@ -86,18 +86,11 @@ export class SyncEndpointCommand extends CommandRunner {
     const publicUrl = config.server.publicUrl;
     if (!publicUrl)
       throw new CliError('PUBLIC_URL is not set: it is the public HTTPS base URL Whippy posts to');
-    // Loaded here, not at the top: every other command would pay for the whole app's modules.
-    const [{ withAppContext }, { DeliveryEngine }] = await Promise.all([
-      import('./app-context.js'),
-      import('../platform/bus/delivery-engine.service.js'),
-    ]);
-    const eventTypes = await withAppContext(config, async (context) =>
-      context
-        .get(DeliveryEngine)
-        .routeTable.table()
-        .map((route) => route.type)
-        .sort(),
-    );
+    const { routeTableOf } = await import('./app-context.js');
+    const eventTypes = (await routeTableOf(config))
+      .table()
+      .map((route) => route.type)
+      .sort();
     if (eventTypes.length === 0) {
       throw new CliError(
         `no enabled route wants any event type (APP_ENV=${config.env}); enable a subscriber first (switchyard routes shows them)`,

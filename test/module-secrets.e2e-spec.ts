@@ -79,19 +79,31 @@ notifications:
   alerts:
     minIntervalSeconds: 0
 `);
-    service = await spawnService({
-      APP_ENV: 'test',
-      CONFIG_DIR: configDir,
-      DATA_DIR: dataDir,
-      WHIPPY_SIGNING_KEYS: KEY,
-      ADMIN_TOKEN: ADMIN,
-      LOG_LEVEL: 'trace',
-      BULLHORN_CLIENT_ID: bullhorn.clientId,
-      BULLHORN_CLIENT_SECRET: bullhorn.clientSecret,
-      BULLHORN_REFRESH_TOKEN: refreshToken,
-      SLACK_WEBHOOK_URL: slack.webhookUrl,
-      SMTP_URL: smtp.url,
-    });
+    service = await spawnService(
+      {
+        APP_ENV: 'test',
+        CONFIG_DIR: configDir,
+        DATA_DIR: dataDir,
+        WHIPPY_SIGNING_KEYS: KEY,
+        ADMIN_TOKEN: ADMIN,
+        LOG_LEVEL: 'trace',
+        BULLHORN_CLIENT_ID: bullhorn.clientId,
+        BULLHORN_CLIENT_SECRET: bullhorn.clientSecret,
+        BULLHORN_REFRESH_TOKEN: refreshToken,
+        SLACK_WEBHOOK_URL: slack.webhookUrl,
+        SMTP_URL: smtp.url,
+      },
+      { waitReady: false },
+    );
+    // A loaded machine can take longer than spawnService's own wait to boot Nest.
+    await eventually(
+      () =>
+        fetch(`${service!.url}/health/ready`).then(
+          (res) => res.ok,
+          () => false,
+        ),
+      60_000,
+    );
 
     const inbound = fixture('message.created');
     await finished(await send('message.created', inbound), 3);
@@ -145,5 +157,5 @@ notifications:
       .split('\n')
       .filter((line) => [...secrets, ...personal].some((secret) => line.includes(secret)));
     expect(leaks).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../config/config.error.js';
-import { loadConfig } from '../../config/config.loader.js';
-import { RelayConfig, relaySettings } from './relay.config.js';
+import { loadAppConfig } from '../../app.config.js';
+import type { RelayConfig } from './relay.config.js';
 
 const SECRET = `whsec_${Buffer.from('a relay secret of 32 bytes......').toString('base64')}`;
 
@@ -12,10 +12,10 @@ function load(yaml: string, env: Record<string, string> = {}): RelayConfig {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-relay-config-'));
   writeFileSync(join(dir, 'default.yaml'), readFileSync('config/default.yaml', 'utf8'));
   writeFileSync(join(dir, 'test.yaml'), yaml);
-  const config = loadConfig({
+  // The company's sections, the relay's among them: default.yaml holds every module's.
+  const config = loadAppConfig({
     configDir: dir,
     env: { APP_ENV: 'test', DATA_DIR: dir, WHIPPY_SIGNING_KEYS: 'k', ...env },
-    sections: [relaySettings],
   });
   return config.integrations.relay as RelayConfig;
 }

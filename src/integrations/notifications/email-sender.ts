@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { PermanentFailure } from '../../platform/outbound/index.js';
 import type { EmailMessage } from './email-message.js';
 
@@ -14,8 +14,10 @@ interface SmtpError extends Error {
  * are retried. Errors never hold the URL's user name or password.
  */
 export class EmailSender {
-  private readonly transport: Transporter;
+  /** Created on the first message: nodemailer is not loaded by a process that sends none (the CLI). */
+  private transport?: Promise<Transporter>;
   private readonly secrets: string[];
+  private readonly connect: () => Promise<Transporter>;
 
   constructor(
     smtpUrl: string,
@@ -30,23 +32,29 @@ export class EmailSender {
       url.username,
       decodeURIComponent(url.username),
     ].filter((value) => value.length >= 3);
-    this.transport = createTransport({
-      host: url.hostname,
-      port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
-      secure: url.protocol === 'smtps:',
-      auth: url.username
-        ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
-        : undefined,
-      connectionTimeout: timeoutMs,
-      greetingTimeout: timeoutMs,
-      socketTimeout: timeoutMs,
-      logger: false,
-    });
+    this.connect = () =>
+      import('nodemailer').then(({ createTransport }) =>
+        createTransport({
+          host: url.hostname,
+          port: url.port ? Number(url.port) : url.protocol === 'smtps:' ? 465 : 587,
+          secure: url.protocol === 'smtps:',
+          auth: url.username
+            ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) }
+            : undefined,
+          connectionTimeout: timeoutMs,
+          greetingTimeout: timeoutMs,
+          socketTimeout: timeoutMs,
+          logger: false,
+        }),
+      );
   }
 
   async send(message: EmailMessage, signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    const sending = this.transport.sendMail({ from: this.from, to: [...this.to], ...message });
+    this.transport ??= this.connect();
+    const sending = this.transport.then((transport) =>
+      transport.sendMail({ from: this.from, to: [...this.to], ...message }),
+    );
     try {
       await (signal ? Promise.race([sending, aborted(signal)]) : sending);
     } catch (error) {
@@ -55,7 +63,7 @@ export class EmailSender {
   }
 
   close(): void {
-    this.transport.close();
+    void this.transport?.then((transport) => transport.close());
   }
 
   private describe(error: SmtpError, signal?: AbortSignal): Error {

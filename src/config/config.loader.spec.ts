@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from './config.error.js';
 import { loadAppConfig } from '../app.config.js';
-import { loadConfig, type LoadConfigOptions } from './config.loader.js';
+import { loadConfig as loadPlatformConfig, type LoadConfigOptions } from './config.loader.js';
 
-/** The loader with the company's module sections known, as the real default.yaml holds them. */
-const load = (options: LoadConfigOptions) => loadAppConfig(options);
+/** config/default.yaml holds the company's modules' sections too: read it with their settings. */
+const loadConfig = (options: LoadConfigOptions) => loadAppConfig(options);
 
 const DEFAULT_YAML = readFileSync('config/default.yaml', 'utf8');
 
@@ -29,10 +29,10 @@ function errorOf(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
-describe(loadConfig.name, () => {
+describe(loadPlatformConfig.name, () => {
   it('refuses to start outside development without WHIPPY_SIGNING_KEYS, naming the variable', () => {
     const error = errorOf(() =>
-      load({ configDir: configDir({}), env: { APP_ENV: 'production', DATA_DIR: dataDir() } }),
+      loadConfig({ configDir: configDir({}), env: { APP_ENV: 'production', DATA_DIR: dataDir() } }),
     );
     expect(error.message).toContain('APP_ENV=production');
     expect(error.message).toMatch(/sources\.whippy\.keys: no signing key; set WHIPPY_SIGNING_KEYS/);
@@ -40,17 +40,17 @@ describe(loadConfig.name, () => {
 
   it('generates a development key once, keeps it in DATA_DIR and reuses it', () => {
     const data = dataDir();
-    const first = load({ configDir: configDir({}), env: { DATA_DIR: data } });
+    const first = loadConfig({ configDir: configDir({}), env: { DATA_DIR: data } });
     const source = first.sources.whippy;
     expect(source.keys).toHaveLength(1);
     expect(source.generatedKeyFile).toBe(join(data, 'signing-key.whippy'));
     expect(existsSync(source.generatedKeyFile!)).toBe(true);
-    const again = load({ configDir: configDir({}), env: { DATA_DIR: data } });
+    const again = loadConfig({ configDir: configDir({}), env: { DATA_DIR: data } });
     expect(again.sources.whippy.keys).toEqual(source.keys);
   });
 
   it('reads a comma-separated key ring, first key current', () => {
-    const config = load({
+    const config = loadConfig({
       configDir: configDir({}),
       env: { APP_ENV: 'production', WHIPPY_SIGNING_KEYS: ' new-key , old-key ', DATA_DIR: dataDir() },
     });
@@ -63,11 +63,11 @@ describe(loadConfig.name, () => {
       'staging.yaml': 'server:\n  port: 4000\n  bodyLimit: 256kb\nlog:\n  level: debug\n',
     });
     const base = { APP_ENV: 'staging', WHIPPY_SIGNING_KEYS: 'k', DATA_DIR: dataDir() };
-    const staging = load({ configDir: dir, env: base });
+    const staging = loadConfig({ configDir: dir, env: base });
     expect(staging.server).toEqual({ port: 4000, bodyLimitBytes: 256 * 1024 });
     expect(staging.log.level).toBe('debug');
     expect(staging.sources.whippy.toleranceSeconds).toBe(300);
-    const overridden = load({ configDir: dir, env: { ...base, PORT: '5000', LOG_LEVEL: 'warn' } });
+    const overridden = loadConfig({ configDir: dir, env: { ...base, PORT: '5000', LOG_LEVEL: 'warn' } });
     expect(overridden.server.port).toBe(5000);
     expect(overridden.log.level).toBe('warn');
   });
@@ -77,7 +77,7 @@ describe(loadConfig.name, () => {
       'test.yaml':
         'sources:\n  extra:\n    keys: ${EXTRA_KEYS}\n    toleranceSeconds: ${EXTRA_TOLERANCE:-60}\n',
     });
-    const config = load({
+    const config = loadConfig({
       configDir: dir,
       env: { APP_ENV: 'test', WHIPPY_SIGNING_KEYS: 'k', EXTRA_KEYS: 'a,b', DATA_DIR: dataDir() },
     });
@@ -85,7 +85,7 @@ describe(loadConfig.name, () => {
   });
 
   it('a missing <APP_ENV>.yaml is fine', () => {
-    const config = load({
+    const config = loadConfig({
       configDir: configDir({}),
       env: { APP_ENV: 'nowhere', WHIPPY_SIGNING_KEYS: 'k', DATA_DIR: dataDir() },
     });
@@ -126,7 +126,7 @@ describe(loadConfig.name, () => {
     ['colour: blue\n', '(top level).colour: unknown setting'],
   ])('names the path and the problem: %j', (yaml, message) => {
     const error = errorOf(() =>
-      load({
+      loadConfig({
         configDir: configDir({ 'test.yaml': yaml }),
         env: { APP_ENV: 'test', WHIPPY_SIGNING_KEYS: 'k', DATA_DIR: dataDir() },
       }),
@@ -136,7 +136,7 @@ describe(loadConfig.name, () => {
 
   it('lists every problem at once', () => {
     const error = errorOf(() =>
-      load({
+      loadConfig({
         configDir: configDir({ 'test.yaml': 'server:\n  port: x\nlog:\n  level: loud\n' }),
         env: { APP_ENV: 'test', WHIPPY_SIGNING_KEYS: 'k', DATA_DIR: dataDir() },
       }),
@@ -147,7 +147,7 @@ describe(loadConfig.name, () => {
   it('names the file and the line of a YAML syntax error', () => {
     const dir = configDir({ 'test.yaml': 'server:\n  port: [1, 2\n' });
     const error = errorOf(() =>
-      load({ configDir: dir, env: { APP_ENV: 'test', WHIPPY_SIGNING_KEYS: 'k', DATA_DIR: dataDir() } }),
+      loadConfig({ configDir: dir, env: { APP_ENV: 'test', WHIPPY_SIGNING_KEYS: 'k', DATA_DIR: dataDir() } }),
     );
     expect(error.message).toContain(join(dir, 'test.yaml'));
     expect(error.message).toMatch(/line \d+/);

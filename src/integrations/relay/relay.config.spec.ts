@@ -12,7 +12,6 @@ function load(yaml: string, env: Record<string, string> = {}): RelayConfig {
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-relay-config-'));
   writeFileSync(join(dir, 'default.yaml'), readFileSync('config/default.yaml', 'utf8'));
   writeFileSync(join(dir, 'test.yaml'), yaml);
-  // The company's sections, the relay's among them: default.yaml holds every module's.
   const config = loadAppConfig({
     configDir: dir,
     env: { APP_ENV: 'test', DATA_DIR: dir, WHIPPY_SIGNING_KEYS: 'k', ...env },
@@ -37,7 +36,7 @@ const target = (fields: Record<string, string>) =>
 
 const valid = { url: 'https://billing.internal/whippy', secret: SECRET, events: '[message.created]' };
 
-describe('relaySettings', () => {
+describe('relay settings', () => {
   it('reads a target, the secret from a variable, with defaults', () => {
     const config = load(
       `

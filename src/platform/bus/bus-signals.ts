@@ -23,6 +23,8 @@ export interface EventReceivedSignal {
 export interface DeliverySignal {
   deliveryId: string;
   eventId: string;
+  /** The event's type (`message.created`), when the event could be read. */
+  eventType?: string;
   subscriberId: string;
   attempt: number;
   error: string | null;

@@ -410,6 +410,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     const signal: DeliverySignal = {
       deliveryId: job.id,
       eventId: job.eventId,
+      eventType: this.cache.get(job.eventId)?.raw.type,
       subscriberId: job.subscriberId,
       attempt: job.attempts,
       error,

@@ -28,3 +28,7 @@ await CommandFactory.run(CliModule, {
   version,
   serviceErrorHandler: report,
 });
+// A command is done when it returns. A start that failed half way (a broken route stops the
+// application context a command builds) can leave a store thread behind; the CLI must not wait
+// for it. Output written to a pipe or file is already flushed: those writes are synchronous.
+process.exit();

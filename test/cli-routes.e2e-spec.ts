@@ -64,7 +64,14 @@ describe('switchyard routes', () => {
           'routes for APP_ENV=staging (from the configuration and the code):',
           'message.created → relay.billing (filter: {"data.direction":{"equals":"INBOUND"}})',
           'disabled:',
-          '  relay.archive: subscribers.relay.archive.enabled is false',
+          '  relay.archive: disabled by subscribers.relay.archive.enabled',
+          // The company's modules, off until their credentials are set.
+          '  crm.hubspot.contacts: HUBSPOT_TOKEN is not set',
+          '  crm.hubspot.timeline: HUBSPOT_TOKEN is not set',
+          '  ats.bullhorn.notes: BULLHORN_CLIENT_ID is not set; BULLHORN_CLIENT_SECRET is not set; BULLHORN_REFRESH_TOKEN is not set',
+          '  ats.bullhorn.opt-out: BULLHORN_CLIENT_ID is not set; BULLHORN_CLIENT_SECRET is not set; BULLHORN_REFRESH_TOKEN is not set',
+          '  notifications.slack: SLACK_WEBHOOK_URL is not set',
+          '  notifications.email: SMTP_URL is not set',
           '',
         ]);
         // Nothing of the real store was touched, and the scratch store is gone.

@@ -1,3 +1,4 @@
+import { CommandRunner, Option } from 'nest-commander';
 import { loadAppConfig } from '../app.config.js';
 import { CliError, describeError } from './cli.error.js';
 
@@ -65,3 +66,16 @@ export const adminOptionFlags = {
   },
   token: { flags: '--token <token>', description: 'the admin token (default: ADMIN_TOKEN)' },
 };
+
+/** --url and --token, shared by every command that talks to the admin API. */
+export abstract class AdminCommand extends CommandRunner {
+  @Option(adminOptionFlags.url)
+  parseUrl(value: string): string {
+    return value;
+  }
+
+  @Option(adminOptionFlags.token)
+  parseToken(value: string): string {
+    return value;
+  }
+}

@@ -1,6 +1,6 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
 import type { DiagnosticsReport, Finding, Severity } from '../platform/observability/finding.js';
-import { AdminOptions, adminOptionFlags, adminRequest } from './admin-client.js';
+import { AdminCommand, AdminOptions, adminRequest } from './admin-client.js';
 
 const MARK: Record<Severity, string> = {
   error: '✗ error  ',
@@ -19,7 +19,7 @@ const INDENT = ' '.repeat(11);
   description:
     "check the running service against Whippy's troubleshooting table; exit 1 on any warning or error",
 })
-export class DoctorCommand extends CommandRunner {
+export class DoctorCommand extends AdminCommand {
   async run(_: string[], options: AdminOptions & { json?: boolean }): Promise<void> {
     const report = await adminRequest<DiagnosticsReport>(options, 'GET', 'admin/api/diagnostics');
     if (options.json) {
@@ -30,16 +30,6 @@ export class DoctorCommand extends CommandRunner {
       process.stdout.write(`${summary(report)}\n`);
     }
     if (!report.ok) process.exitCode = 1;
-  }
-
-  @Option(adminOptionFlags.url)
-  parseUrl(value: string): string {
-    return value;
-  }
-
-  @Option(adminOptionFlags.token)
-  parseToken(value: string): string {
-    return value;
   }
 
   @Option({ flags: '--json', description: 'print the report as JSON' })

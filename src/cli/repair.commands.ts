@@ -1,23 +1,10 @@
-import { Command, CommandRunner, Option } from 'nest-commander';
-import { AdminOptions, adminOptionFlags, adminRequest } from './admin-client.js';
+import { Command, Option } from 'nest-commander';
+import { AdminCommand, AdminOptions, adminRequest } from './admin-client.js';
 
 interface Delivery {
   id: string;
   subscriberId: string;
   status: string;
-}
-
-/** --url and --token, shared by every command that talks to the admin API. */
-abstract class AdminCommand extends CommandRunner {
-  @Option(adminOptionFlags.url)
-  parseUrl(value: string): string {
-    return value;
-  }
-
-  @Option(adminOptionFlags.token)
-  parseToken(value: string): string {
-    return value;
-  }
 }
 
 const print = (value: unknown) =>

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { Command, CommandRunner, Option } from 'nest-commander';
+import { Command, Option } from 'nest-commander';
 import { loadAppConfig } from '../app.config.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Explanation, RouteTable } from '../platform/bus/route-table.js';
 import { DuplicateSubscriberError } from '../platform/bus/subscriber-registry.service.js';
 import { isKnownEventType, WHIPPY_EVENT_TYPES } from '../platform/events/event-types.js';
-import { AdminOptions, adminOptionFlags, adminRequest } from './admin-client.js';
+import { AdminCommand, AdminOptions, adminRequest } from './admin-client.js';
 import { routeTableOf } from './app-context.js';
 import { CliError, describeError } from './cli.error.js';
 
@@ -47,7 +47,7 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
     'print the routing table (offline, from the configuration and the code, unless --url is given), ' +
     'or with --explain which subscribers a payload would reach and why',
 })
-export class RoutesCommand extends CommandRunner {
+export class RoutesCommand extends AdminCommand {
   async run(_: string[], options: RoutesOptions): Promise<void> {
     if (options.env !== undefined && options.url !== undefined) {
       throw new CliError(
@@ -171,16 +171,6 @@ export class RoutesCommand extends CommandRunner {
       payload: { event: options.type ?? event.type, data, source: source ?? event.source },
       stored: true,
     };
-  }
-
-  @Option(adminOptionFlags.url)
-  parseUrl(value: string): string {
-    return value;
-  }
-
-  @Option(adminOptionFlags.token)
-  parseToken(value: string): string {
-    return value;
   }
 
   @Option({

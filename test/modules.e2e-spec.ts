@@ -110,6 +110,17 @@ describe('off until configured', () => {
         delivers: false,
         reason: 'off: EXAMPLE_TOKEN is not set',
       });
+
+      // An operator cannot replay or backfill to it either: without its credential it could only fail.
+      const { body: replay } = await t
+        .adminPost(`/admin/api/events/${id}/replay`, { subscribers: ['example.contacts'] })
+        .expect(409);
+      expect(replay).toMatchObject({
+        error: 'subscriber_disabled',
+        message: expect.stringContaining('EXAMPLE_TOKEN'),
+      });
+      await t.adminPost('/admin/api/subscribers/example.contacts/backfill', { dryRun: false }).expect(409);
+      expect(t.app.get(ExampleSubscribers).seen).toEqual([]);
     } finally {
       await t.close();
     }

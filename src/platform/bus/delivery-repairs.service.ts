@@ -49,6 +49,9 @@ export class DeliveryRepairs {
             .map((s) => s.id)
             .join(', ')})`,
         );
+      // A module without its credentials cannot deliver: the replay would only go dead.
+      if (route.subscriber.unavailable)
+        throw new RepairConflict('subscriber_disabled', `${id} is off: ${route.subscriber.unavailable}`);
       // What the code declares, not what this environment narrowed it to: the operator asked for it.
       if (!route.subscriber.events.some((pattern) => eventTypeMatches(pattern, row.type))) {
         throw new ReplayNotAllowed('not_subscribed', `${id} does not subscribe to ${row.type}`);

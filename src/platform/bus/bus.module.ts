@@ -24,6 +24,13 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
     DeliveryStats,
     ModuleStore,
   ],
-  exports: [SubscriberRegistry, DeliveryEngine, DeliveryRepository, DeliveryRepairs, DeliveryStats, ModuleStore],
+  exports: [
+    SubscriberRegistry,
+    DeliveryEngine,
+    DeliveryRepository,
+    DeliveryRepairs,
+    DeliveryStats,
+    ModuleStore,
+  ],
 })
 export class BusModule {}

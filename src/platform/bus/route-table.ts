@@ -169,7 +169,6 @@ export class RouteTable {
 
   /** Every subscriber; a disabled one says why in `reason`. */
   subscribers(): { id: string; origin?: string; enabled: boolean; reason?: string; types: string[] }[] {
-
     return this.routes.map((route) => ({
       id: route.subscriber.id,
       origin: route.subscriber.origin,

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError } from '../src/config/config.error.js';
+import { RelayModule } from '../src/integrations/relay/relay.module.js';
 import { DuplicateSubscriberError } from '../src/platform/bus/subscriber-registry.service.js';
 import { configDirWith, eventually, startApp, TestApp } from './support/app.js';
 import { fixture } from './support/events.js';
@@ -216,12 +217,16 @@ describe('routes checked at start', () => {
     const secret = `whsec_${Buffer.from('routes test relay secret 32 byte').toString('base64')}`;
     const relay = (orderBy: string, events: string) =>
       `relay:\n  targets:\n    crm:\n      url: http://127.0.0.1:9/x\n      secret: ${secret}\n      events: ${events}\n      orderBy: ${orderBy}\n`;
-    const object = await failure(relay('data.contact', '[lead.new]'));
+    // The relay registers one subscriber per target, so this start boots the relay module too.
+    const object = await failure(relay('data.contact', '[lead.new]'), [ProbeModule, RelayModule]);
     expect(object).toBeInstanceOf(ConfigError);
     expect(object.message).toContain(
       "subscriber relay.crm (relay target 'crm'): orderBy 'data.contact' is an object in lead.new, not a scalar (a field inside it: data.contact.id",
     );
-    const missing = await failure(relay('data.contact_id', '[message.created, contact.created]'));
+    const missing = await failure(relay('data.contact_id', '[message.created, contact.created]'), [
+      ProbeModule,
+      RelayModule,
+    ]);
     expect(missing.message).toContain(
       "subscriber relay.crm (relay target 'crm'): orderBy 'data.contact_id' is not a field of contact.created",
     );

@@ -60,6 +60,10 @@ export const toView = (row: DeliveriesTable): DeliveryView => ({
   throttles: row.throttles,
 });
 
+/** Why a delivery the process kept stopping on is dead. */
+const crashLoop = (limit: number): string =>
+  `the process stopped ${limit + 1} times while this delivery ran; it is dead to stop a crash loop`;
+
 /** A delivery a repair may run again, and what it is then. */
 const REPAIRABLE = ['dead', 'failed'];
 const UNFINISHED = ['pending', 'running', 'failed'];
@@ -225,9 +229,7 @@ export class DeliveryRepository {
         last_error: eb
           .case()
           .when('interruptions', '>=', limit)
-          .then(
-            `the process stopped ${limit + 1} times while this delivery ran; it is dead to stop a crash loop`,
-          )
+          .then(crashLoop(limit))
           .else(eb.ref('last_error'))
           .end(),
         updated_at: now,
@@ -264,7 +266,13 @@ export class DeliveryRepository {
               .else(sql<string>`'interrupted'`)
               .end()
               .as('outcome'),
-            sql<string>`'the process stopped while this attempt ran'`.as('error'),
+            s
+              .case()
+              .when('interruptions', '>=', limit)
+              .then(sql<string>`cast(${crashLoop(limit)} as text)`)
+              .else(sql<string>`'the process stopped while this attempt ran'`)
+              .end()
+              .as('error'),
           ])
           .where('id', '=', id)
           .where('status', '=', 'running'),

@@ -69,10 +69,15 @@ describe('a delivery that is running whenever the process dies', () => {
         const res = await fetch(`${last.url}/admin/api/events/${eventId}`, {
           headers: { authorization: `Bearer ${ADMIN}` },
         });
-        const event = (await res.json()) as { deliveries: { status: string; lastError: string }[] };
+        const event = (await res.json()) as {
+          deliveries: { status: string; lastError: string; history: { outcome: string; error: string }[] }[];
+        };
         return event.deliveries[0]?.status === 'dead' && event.deliveries[0];
       }, 15_000);
       expect(delivery.lastError).toContain('the process stopped 3 times while this delivery ran');
+      // Each cut-off run is in the history; the last one is the one that made it dead.
+      expect(delivery.history.map((a) => a.outcome)).toEqual(['interrupted', 'interrupted', 'dead']);
+      expect(delivery.history[2].error).toContain('the process stopped 3 times');
       expect(receiver.requests).toHaveLength(3);
       expect((await fetch(`${last.url}/health/live`)).status).toBe(200);
     } finally {

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  NotFoundException,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
 import { DeliveryRepairs } from '../bus/delivery-repairs.service.js';
@@ -59,6 +69,15 @@ export class DeliveryController {
         }),
       (rows) => this.engine.views(rows),
     );
+  }
+
+  @ApiOperation({ summary: 'one delivery with its attempt history (the last 50, oldest first)' })
+  @Get('deliveries/:id')
+  async get(@Param('id', new StoredIdPipe('delivery')) id: string) {
+    const row = await this.deliveries.get(id);
+    if (!row) throw new NotFoundException({ error: 'not_found', message: `no delivery ${id}` });
+    const [view] = await this.engine.detailed([row]);
+    return view;
   }
 
   @ApiOperation({ summary: 'run a failed or dead delivery again now' })

@@ -41,13 +41,15 @@ export class EventsController {
     );
   }
 
-  @ApiOperation({ summary: 'one event: raw body, headers, verification and deliveries' })
+  @ApiOperation({
+    summary: 'one event: raw body, headers, verification and deliveries with their attempt history',
+  })
   @Get('events/:id')
   async get(@Param('id', new StoredIdPipe('event')) id: string) {
     const event = await this.inbox.get(id);
     if (!event) throw new NotFoundException({ error: 'not_found', message: `no event ${id}` });
     const { rawBody, ...rest } = event;
-    const deliveries = await this.engine.views(await this.deliveries.ofEvent(id));
+    const deliveries = await this.engine.detailed(await this.deliveries.ofEvent(id));
     return { ...rest, rawBody: rawBody.toString('utf8'), deliveries };
   }
 

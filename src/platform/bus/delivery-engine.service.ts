@@ -130,6 +130,15 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return this.repository.views(rows, (id) => this.orderings.get(id)?.onDead === 'hold');
   }
 
+  /** The views with each delivery's attempt history (the last HISTORY_LIMIT, oldest first). */
+  async detailed(rows: DeliveriesTable[]): Promise<DeliveryView[]> {
+    const [views, history] = await Promise.all([
+      this.views(rows),
+      this.repository.history(rows.map((row) => row.id)),
+    ]);
+    return views.map((view) => ({ ...view, history: history.get(view.id) ?? [] }));
+  }
+
   @OnEvent(BUS_SIGNALS.eventReceived)
   onEventReceived(signal: EventReceivedSignal): void {
     if (!this.ready || signal.status !== 'received') return;
@@ -314,6 +323,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     const attempt = job.attempts;
     // Committed before the handler starts: a crash inside it is then counted at the next start.
     if (!(await this.record(job, { status: 'running', attempts: attempt, lastError: job.lastError }))) return;
+    job.attemptStartedAt = Date.now();
     const cached = this.cache.get(job.eventId) ?? (await this.load(job.eventId));
     if (!cached)
       return this.conclude(lane, job, {
@@ -378,15 +388,29 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   ): Promise<void> {
     const error = verdict.status === 'succeeded' ? null : verdict.error;
     const retryAt = verdict.status === 'failed' ? Date.now() + verdict.delayMs : undefined;
-    if (verdict.status !== 'succeeded' && verdict.throttled) job.throttles += 1;
+    const throttled = verdict.status !== 'succeeded' && verdict.throttled;
+    if (throttled) job.throttles += 1;
     job.lastError = error;
-    const recorded = await this.record(job, {
-      status: verdict.status,
-      attempts: job.attempts,
-      lastError: error,
-      nextAttemptAt: retryAt === undefined ? null : new Date(retryAt).toISOString(),
-      finishedAt: retryAt === undefined ? new Date().toISOString() : null,
+    const finished = Date.now();
+    // The attempt's history row goes in the same write as the status: no extra commit.
+    const attempt = this.repository.attempt(job.id, {
+      startedAt: job.attemptStartedAt ?? finished,
+      finishedAt: finished,
+      outcome: throttled ? 'throttled' : verdict.status,
+      error,
     });
+    job.attemptStartedAt = undefined;
+    const recorded = await this.record(
+      job,
+      {
+        status: verdict.status,
+        attempts: job.attempts,
+        lastError: error,
+        nextAttemptAt: retryAt === undefined ? null : new Date(retryAt).toISOString(),
+        finishedAt: retryAt === undefined ? new Date(finished).toISOString() : null,
+      },
+      [attempt],
+    );
     if (!recorded) return;
     this.announce(job, verdict.status, error, retryAt);
     await settled;
@@ -448,16 +472,20 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     };
   }
 
-  /** A delivery's state change, committed (retried until it is); false when the service stops first. */
+  /**
+   * A delivery's state change, with `also` (its attempt's history row) in the same write,
+   * committed (retried until it is); false when the service stops first.
+   */
   private record(
     job: Job,
     change: Partial<ReturnType<DeliveryEngine['state']>> & {
       status: 'running' | 'succeeded' | 'failed' | 'dead';
     },
+    also: Statement[] = [],
   ): Promise<boolean> {
     const statement = this.repository.update(job.id, { ...this.state(job), ...change });
     return this.persist(`recording delivery ${job.id} as ${change.status}`, () =>
-      this.repository.write([statement]),
+      this.repository.write([...also, statement]),
     );
   }
 
@@ -515,9 +543,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
         continue;
       }
       if (row.status === 'running') {
-        const [updated] = (
-          await this.repository.write([this.repository.interrupted(row.id, MAX_INTERRUPTIONS)])
-        )[0] as DeliveriesTable[];
+        // The cut-off attempt joins the history in the same write as the count.
+        const written = await this.repository.write([
+          this.repository.interruptedAttempt(row.id, MAX_INTERRUPTIONS),
+          this.repository.interrupted(row.id, MAX_INTERRUPTIONS),
+        ]);
+        const [updated] = written[1] as DeliveriesTable[];
         if (!updated) continue;
         row = updated;
         if (row.status === 'dead') {

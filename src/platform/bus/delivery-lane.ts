@@ -19,6 +19,8 @@ export interface Job {
   held?: boolean;
   /** performance.now() when the current attempt's handler started. */
   startedAt?: number;
+  /** Date.now() when the current attempt started (set running), for its history row. */
+  attemptStartedAt?: number;
 }
 
 /** Received order: by event id (sortable), then delivery id. */

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { sql } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import type { DeliveriesTable, Store } from '../inbox/database.js';
 import { STORE } from '../inbox/inbox.tokens.js';
@@ -6,6 +7,22 @@ import type { Statement } from '../inbox/statement-runner.js';
 import { StoreWriter } from '../inbox/store-writer.service.js';
 
 export type DeliveryStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'dead';
+
+/** How one attempt ended. */
+export type AttemptOutcome = 'succeeded' | 'failed' | 'throttled' | 'dead' | 'interrupted';
+
+/** One attempt as the admin API shows it; `attempt` keeps counting across retries. */
+export interface AttemptView {
+  attempt: number;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number | null;
+  outcome: string;
+  error: string | null;
+}
+
+/** The admin API shows this many attempts of a delivery at most: the last ones. */
+export const HISTORY_LIMIT = 50;
 
 /** A delivery as the admin API shows it. */
 export interface DeliveryView {
@@ -21,6 +38,8 @@ export interface DeliveryView {
   finishedAt: string | null;
   /** Attempts the target throttled (RetryLater, 429, 503 with Retry-After). */
   throttles: number;
+  /** Its attempts, oldest first (the last HISTORY_LIMIT), kept across retries. */
+  history?: AttemptView[];
   /** A pending delivery of an ordered key waits for the oldest unfinished one of that key. */
   waitingFor?: string;
   /** Why it does not run yet, in words: `waiting for <delivery id>`. */
@@ -40,6 +59,10 @@ export const toView = (row: DeliveriesTable): DeliveryView => ({
   finishedAt: row.finished_at,
   throttles: row.throttles,
 });
+
+/** Why a delivery the process kept stopping on is dead. */
+const crashLoop = (limit: number): string =>
+  `the process stopped ${limit + 1} times while this delivery ran; it is dead to stop a crash loop`;
 
 /** A delivery a repair may run again, and what it is then. */
 const REPAIRABLE = ['dead', 'failed'];
@@ -139,6 +162,36 @@ export class DeliveryRepository {
   }
 
   /**
+   * One settled attempt, for the same write as the delivery's status: its number is the
+   * delivery's last one plus one, so it keeps growing across retries (which reset `attempts`).
+   */
+  attempt(
+    deliveryId: string,
+    attempt: { startedAt: number; finishedAt: number; outcome: AttemptOutcome; error: string | null },
+  ): Statement {
+    return this.store.db
+      .insertInto('delivery_attempts')
+      .values({
+        id: this.nextId(),
+        delivery_id: deliveryId,
+        attempt: this.nextAttempt(deliveryId),
+        started_at: new Date(attempt.startedAt).toISOString(),
+        finished_at: new Date(attempt.finishedAt).toISOString(),
+        duration_ms: Math.max(0, Math.round(attempt.finishedAt - attempt.startedAt)),
+        outcome: attempt.outcome,
+        error: attempt.error,
+      })
+      .compile();
+  }
+
+  private nextAttempt(deliveryId: string) {
+    return this.store.db
+      .selectFrom('delivery_attempts')
+      .select(sql<number>`coalesce(max(attempt), 0) + 1`.as('next'))
+      .where('delivery_id', '=', deliveryId);
+  }
+
+  /**
    * Claims failed or dead deliveries for a repair: back to pending with a fresh attempt
    * budget, only where they still are failed or dead. The rows it returns are the ones this
    * caller claimed; a repair running beside it gets the others, so none runs twice.
@@ -176,9 +229,7 @@ export class DeliveryRepository {
         last_error: eb
           .case()
           .when('interruptions', '>=', limit)
-          .then(
-            `the process stopped ${limit + 1} times while this delivery ran; it is dead to stop a crash loop`,
-          )
+          .then(crashLoop(limit))
           .else(eb.ref('last_error'))
           .end(),
         updated_at: now,
@@ -187,6 +238,74 @@ export class DeliveryRepository {
       .where('status', '=', 'running')
       .returningAll()
       .compile();
+  }
+
+  /**
+   * The attempt a stop cut off, written before interrupted() in the same write (only while
+   * the delivery is still `running`): it started when the delivery was set running, and it
+   * is `dead` when interrupted() makes the delivery dead. How long it ran is unknown.
+   */
+  interruptedAttempt(id: string, limit: number): Statement {
+    const now = new Date().toISOString();
+    return this.store.db
+      .insertInto('delivery_attempts')
+      .columns(['id', 'delivery_id', 'attempt', 'started_at', 'finished_at', 'outcome', 'error'])
+      .expression((eb) =>
+        eb
+          .selectFrom('deliveries')
+          .select((s) => [
+            sql<string>`cast(${this.nextId()} as text)`.as('id'),
+            'id as delivery_id',
+            this.nextAttempt(id).as('attempt'),
+            'updated_at as started_at',
+            sql<string>`cast(${now} as text)`.as('finished_at'),
+            s
+              .case()
+              .when('interruptions', '>=', limit)
+              .then(sql<string>`'dead'`)
+              .else(sql<string>`'interrupted'`)
+              .end()
+              .as('outcome'),
+            s
+              .case()
+              .when('interruptions', '>=', limit)
+              .then(sql<string>`cast(${crashLoop(limit)} as text)`)
+              .else(sql<string>`'the process stopped while this attempt ran'`)
+              .end()
+              .as('error'),
+          ])
+          .where('id', '=', id)
+          .where('status', '=', 'running'),
+      )
+      .compile();
+  }
+
+  /** The last HISTORY_LIMIT attempts of each delivery, oldest first. */
+  async history(deliveryIds: string[]): Promise<Map<string, AttemptView[]>> {
+    const lists = await Promise.all(
+      deliveryIds.map((id) =>
+        this.store.db
+          .selectFrom('delivery_attempts')
+          .selectAll()
+          .where('delivery_id', '=', id)
+          .orderBy('attempt', 'desc')
+          .limit(HISTORY_LIMIT)
+          .execute(),
+      ),
+    );
+    return new Map(
+      deliveryIds.map((id, i) => [
+        id,
+        lists[i].reverse().map((row) => ({
+          attempt: Number(row.attempt),
+          startedAt: row.started_at,
+          finishedAt: row.finished_at,
+          durationMs: row.duration_ms === null ? null : Number(row.duration_ms),
+          outcome: row.outcome,
+          error: row.error,
+        })),
+      ]),
+    );
   }
 
   eventStatus(eventId: string, status: string, errors?: unknown): Statement {

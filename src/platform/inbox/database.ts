@@ -39,6 +39,20 @@ export interface DeliveriesTable {
   dedupe_key: string | null;
 }
 
+/** One attempt of a delivery, kept across retries (a running `attempt` number per delivery). */
+export interface DeliveryAttemptsTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  started_at: string;
+  finished_at: string;
+  /** Null when unknown: an attempt cut off by the process stopping. */
+  duration_ms: number | null;
+  /** succeeded | failed | throttled | dead | interrupted */
+  outcome: string;
+  error: string | null;
+}
+
 /** One remembered value of an integration (ModuleStore), keyed (module, kind, key). */
 export interface ModuleStateTable {
   module: string;
@@ -52,6 +66,7 @@ export interface ModuleStateTable {
 export interface Database {
   events: EventsTable;
   deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
   module_state: ModuleStateTable;
 }
 

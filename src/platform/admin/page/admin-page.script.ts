@@ -367,7 +367,7 @@ function attemptList(d) {
   if (!list.length) return '0';
   return h('ol', { class: 'attempts' }, list.map((a) => h('li', {},
     time(a.at || a.startedAt || a.finishedAt),
-    a.durationMs !== undefined ? ' · ' + a.durationMs + ' ms' : '',
+    a.durationMs != null ? ' · ' + a.durationMs + ' ms' : '',
     ' · ', badge(a.outcome || a.status || ''),
     a.error ? h('div', { class: 'error-text' }, text(a.error)) : null,
   )));

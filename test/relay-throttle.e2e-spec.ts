@@ -1,3 +1,4 @@
+import { RelayModule } from '../src/integrations/relay/relay.module.js';
 import { configDirWith, eventually, startApp, TestApp } from './support/app.js';
 import { Answer, RelayReceiver } from './support/relay-receiver.js';
 
@@ -33,6 +34,7 @@ relay:
       secret: ${SECRET}
       events: [message.created]
 `),
+      modules: [RelayModule],
     });
   });
   afterEach(async () => {
@@ -71,5 +73,5 @@ relay:
     const ok = target.requests.slice(100).map((r) => r.headers['webhook-id']);
     expect(new Set(ok).size).toBe(40);
     expect(ok).toHaveLength(40);
-  });
+  }, 60_000);
 });

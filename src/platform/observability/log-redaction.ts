@@ -1,15 +1,23 @@
 import type { DestinationStream } from 'pino';
 
 /**
+ * Where a phone number or an email address may start: not inside a word (a UUID's or an ISO
+ * date's digits, `a+b`), except right after a JSON escape such as `\n`, whose letter is a word
+ * character but not part of the value.
+ */
+const START = String.raw`(?:(?<=\[a-z])|(?<![\\w.+-]))`;
+/**
  * E.164 numbers (`+15555550123`, `+1 555 555 0123`) and North American formats
  * (`(555) 555-0123`, `555.555.0123`). Plain digit runs are left alone: ids, epoch
- * milliseconds and counts look the same. Never next to a word character or a dash, so a
- * UUID's or an ISO date's digits are not taken for a number.
+ * milliseconds and counts look the same.
  */
-const PHONE = String.raw`(?<![\w-])(?:\+\d(?:[ .-]?\(?\d\)?){6,14}|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4})(?![\w-])`;
+const PHONE = String.raw`(?:\+\d(?:[ .-]?\(?\d\)?){6,14}|\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4})(?![\w-])`;
 const EMAIL = String.raw`[\w.+-]+@[\w-]+(?:\.[\w-]+)+`;
-/** One pass over each line finds both; compiled once. */
-const SENSITIVE = new RegExp(`(${EMAIL})|${PHONE}`, 'g');
+/**
+ * One pass over each line finds both; compiled once. The start rule also keeps the scan
+ * linear: a long run of word characters is tried from its first character only.
+ */
+const SENSITIVE = new RegExp(`${START}(?:(${EMAIL})|${PHONE})`, 'g');
 
 /** The text with each email address and phone number replaced by a placeholder. */
 export function maskText(text: string): string {

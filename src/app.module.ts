@@ -2,11 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
 import type { AppConfig } from './config/app-config.js';
 import { AdminModule } from './platform/admin/admin.module.js';
 import { BusModule } from './platform/bus/bus.module.js';
 import { InboxModule } from './platform/inbox/inbox.module.js';
-import { httpLogOptions } from './platform/observability/http-log.options.js';
+import { httpLogOptions, logDestination } from './platform/observability/http-log.options.js';
 import { ObservabilityModule } from './platform/observability/observability.module.js';
 import { WebhooksModule } from './platform/webhooks/webhooks.module.js';
 
@@ -19,13 +20,18 @@ export class AppModule {
   /**
    * @param modules the integration modules to run in this process (the company's, a test's,
    *   a benchmark's probes); their `@OnWhippyEvent` methods are discovered like any other.
+   * @param logOutput where log lines go instead of stdout (tests read them from it).
    */
-  static forRoot(config: AppConfig, modules: DynamicModule['imports'] = []): DynamicModule {
+  static forRoot(
+    config: AppConfig,
+    modules: DynamicModule['imports'] = [],
+    logOutput?: DestinationStream,
+  ): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-        LoggerModule.forRoot({ pinoHttp: httpLogOptions(config) }),
+        LoggerModule.forRoot({ pinoHttp: [httpLogOptions(config), logDestination(config, logOutput)] }),
         EventEmitterModule.forRoot(),
         InboxModule,
         WebhooksModule,

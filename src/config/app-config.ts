@@ -127,7 +127,14 @@ export interface AppConfig {
   };
   diagnostics: DiagnosticsConfig;
   whippyApi: WhippyApiConfig;
-  log: { level: string };
+  log: {
+    level: string;
+    /**
+     * Mask phone numbers, email addresses, message bodies and secrets in every log line.
+     * false is allowed only in development. @default true
+     */
+    redact: boolean;
+  };
   subscribers: Record<string, SubscriberRouteConfig>;
   delivery: DeliveryConfig;
   /** Sections owned by integrations (e.g. `relay`), each validated by its ConfigSection. */

@@ -110,6 +110,7 @@ function applyEnvironment(tree: Tree, env: NodeJS.ProcessEnv): void {
   set(['store', 'databaseUrl'], env.DATABASE_URL);
   set(['admin', 'token'], env.ADMIN_TOKEN);
   set(['log', 'level'], env.LOG_LEVEL);
+  set(['log', 'redact'], env.LOG_REDACT);
   set(['server', 'publicUrl'], env.PUBLIC_URL);
   set(['whippyApi', 'key'], env.WHIPPY_API_KEY);
   set(['whippyApi', 'baseUrl'], env.WHIPPY_API_URL);

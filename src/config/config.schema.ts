@@ -184,7 +184,12 @@ export function validateConfig(
     'timeoutMs',
     'applicationName',
   ]);
-  const log = r.section(tree.log, 'log', ['level']);
+  const log = r.section(tree.log, 'log', ['level', 'redact']);
+  const redact = r.boolean(log.redact, 'log.redact', true);
+  // Raw phones, emails and bodies in a log are a leak wherever the log is shipped: only a
+  // developer's own terminal may have them.
+  if (!redact && !development)
+    r.problem('log.redact', `may be false only with APP_ENV=development (this is ${appEnv})`);
 
   const databaseUrl = r.string(store.databaseUrl, 'store.databaseUrl');
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
@@ -226,7 +231,7 @@ export function validateConfig(
       timeoutMs: r.integer(whippyApi.timeoutMs, 'whippyApi.timeoutMs', 10_000, 1, 300_000),
       applicationName: r.string(whippyApi.applicationName, 'whippyApi.applicationName') ?? 'Switchyard',
     },
-    log: { level: r.choice(log.level, 'log.level', LOG_LEVELS, 'info') },
+    log: { level: r.choice(log.level, 'log.level', LOG_LEVELS, 'info'), redact },
     subscribers: readSubscribers(r, tree.subscribers),
     delivery: readDelivery(r, tree.delivery),
     integrations,

@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { Test } from '@nestjs/testing';
 import supertest from 'supertest';
 import { APP_OPTIONS, configureApp } from '../../src/app.factory.js';
@@ -49,6 +50,8 @@ export interface TestAppOptions {
   dataDir?: string;
   /** Settings sections of modules that are not yet among the company's (src/integrations/index.ts). */
   settings?: ConfigSection[];
+  /** Where the log lines go instead of stdout, to read them (`{ write: (line) => … }`). */
+  logs?: DestinationStream;
 }
 
 /**
@@ -76,7 +79,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     sections: options.settings,
   });
   const moduleRef = await Test.createTestingModule({
-    imports: [AppModule.forRoot(config, options.modules ?? [])],
+    imports: [AppModule.forRoot(config, options.modules ?? [], options.logs)],
   }).compile();
   const app = configureApp(moduleRef.createNestApplication(APP_OPTIONS));
   try {

@@ -29,6 +29,8 @@ export interface DeliverySignal {
   attempt: number;
   error: string | null;
   nextAttemptAt?: string;
+  /** Attempts so far that ended throttled (the receiver asked to slow down). */
+  throttles?: number;
   /** How long this attempt's handler ran; absent when no handler ran (the event was missing). */
   seconds?: number;
 }

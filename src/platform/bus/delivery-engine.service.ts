@@ -437,22 +437,14 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       eventType: this.cache.get(job.eventId)?.raw.type,
       subscriberId: job.subscriberId,
       attempt: job.attempts,
+      throttles: job.throttles,
       error,
       seconds: job.startedAt === undefined ? undefined : (performance.now() - job.startedAt) / 1000,
     };
     job.startedAt = undefined;
-    const log = this.loggers.get(job.subscriberId)!;
+    // The line for each outcome is written by the event log (observability), from the signal.
     if (status === 'succeeded') return void this.emitter.emit(BUS_SIGNALS.delivered, signal);
-    if (status === 'dead') {
-      log.error(
-        `delivery ${job.id} of event ${job.eventId} is dead after ${job.attempts} attempt(s): ${error}`,
-      );
-      return void this.emitter.emit(BUS_SIGNALS.deadLettered, signal);
-    }
-    const throttled = job.throttles ? `, ${job.throttles} throttled` : '';
-    log.warn(
-      `delivery ${job.id} of event ${job.eventId} failed (attempt ${job.attempts}${throttled}; at most ${this.settings.maxAttempts} failures): ${error}; next in ${Math.round((retryAt! - Date.now()) / 1000)} s`,
-    );
+    if (status === 'dead') return void this.emitter.emit(BUS_SIGNALS.deadLettered, signal);
     this.emitter.emit(BUS_SIGNALS.failed, { ...signal, nextAttemptAt: new Date(retryAt!).toISOString() });
   }
 

@@ -1,6 +1,15 @@
 import type { IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import { destination as fileDescriptor, type DestinationStream, type LogFn, type Logger } from 'pino';
 import type { Options } from 'pino-http';
-import type { AppConfig } from '../../config/app-config.js';
+import { isDevelopment, type AppConfig } from '../../config/app-config.js';
+import { maskingDestination, redactedPaths } from './log-redaction.js';
+
+/**
+ * Nest's boot chatter: a line per module, controller and route. Shown from `debug` on, so
+ * `info` starts with the service's own few lines.
+ */
+const BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer']);
 
 /** Request headers that carry a credential or a signature, whatever the source. */
 const SECRET_HEADERS = [
@@ -32,6 +41,15 @@ export function redactedHeaders(config: Pick<AppConfig, 'sources'>): string[] {
 export function httpLogOptions(config: AppConfig): Options {
   return {
     level: config.log.level,
+    hooks: {
+      logMethod(this: Logger, args: Parameters<LogFn>, method: LogFn) {
+        const first = args[0] as { context?: unknown } | null | undefined;
+        const context = typeof first === 'object' && first !== null ? first.context : undefined;
+        if (typeof context === 'string' && BOOT_CONTEXTS.has(context) && !this.isLevelEnabled('debug'))
+          return;
+        return method.apply(this, args);
+      },
+    },
     // Lines written while a request runs carry its id, not the whole request again.
     quietReqLogger: true,
     customLogLevel: (req, res, error) => {
@@ -43,6 +61,7 @@ export function httpLogOptions(config: AppConfig): Options {
       paths: [
         ...redactedHeaders(config).map((name) => `req.headers[${JSON.stringify(name)}]`),
         'res.headers["set-cookie"]',
+        ...(config.log.redact ? redactedPaths() : []),
       ],
       censor: '[redacted]',
     },
@@ -55,6 +74,31 @@ export function httpLogOptions(config: AppConfig): Options {
       },
     },
   };
+}
+
+/**
+ * Where the lines go: stdout, through pino-pretty (one line each) in development when it is
+ * installed, JSON otherwise; masked ({@link maskingDestination}) unless `log.redact` is false.
+ * @param output the stream to write to instead of stdout (tests capture lines with it).
+ */
+export function logDestination(config: AppConfig, output?: DestinationStream): DestinationStream {
+  let stream: DestinationStream = output ?? fileDescriptor(1);
+  if (isDevelopment(config)) stream = prettyStream(stream) ?? stream;
+  return config.log.redact ? maskingDestination(stream) : stream;
+}
+
+/** pino-pretty writing to `output`, or undefined when it is not installed (JSON then). */
+function prettyStream(output: DestinationStream): DestinationStream | undefined {
+  let pretty: (options: object) => DestinationStream;
+  try {
+    const loaded = createRequire(import.meta.url)('pino-pretty') as {
+      default?: typeof pretty;
+    } & typeof pretty;
+    pretty = loaded.default ?? loaded;
+  } catch {
+    return undefined;
+  }
+  return pretty({ singleLine: true, colorize: false, ignore: 'pid,hostname', destination: output });
 }
 
 const isWebhook = (req: IncomingMessage & { originalUrl?: string }): boolean =>

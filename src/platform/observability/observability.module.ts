@@ -13,16 +13,18 @@ import { TrafficCheck } from './checks/traffic.check.js';
 import { WhippyEndpointCheck } from './checks/whippy-endpoint.check.js';
 import { DiagnosticsController } from './diagnostics.controller.js';
 import { Doctor } from './doctor.service.js';
+import { EventLog } from './event-log.listener.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { Metrics } from './metrics.service.js';
 
-/** Health, `GET /metrics`, and the doctor (`GET /admin/api/diagnostics`). */
+/** Health, `GET /metrics`, the event log's lines, and the doctor (`GET /admin/api/diagnostics`). */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), InboxModule, BusModule, WebhooksModule],
   controllers: [HealthController, MetricsController, DiagnosticsController],
   providers: [
     Metrics,
+    EventLog,
     AdminGuard,
     Doctor,
     TrafficCheck,

@@ -25,6 +25,7 @@ export class IngestOutcomeMiddleware implements NestMiddleware {
         status: res.statusCode,
         seconds: (performance.now() - started) / 1000,
         type: req.outcome?.type,
+        id: req.outcome?.id,
         duplicate: req.outcome?.duplicate,
         failure: req.outcome?.failure,
       };

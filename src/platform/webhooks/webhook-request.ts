@@ -10,5 +10,5 @@ export interface WebhookRequest extends Request {
   source?: Source;
   verification?: Verified;
   /** What the answer was about, for the answered signal (metrics). */
-  outcome?: { type?: string; duplicate?: boolean; failure?: VerificationFailure };
+  outcome?: { type?: string; id?: string; duplicate?: boolean; failure?: VerificationFailure };
 }

@@ -17,6 +17,8 @@ export interface WebhookAnsweredSignal {
   seconds: number;
   /** The envelope's `event`, once the body was verified and read. */
   type?: string;
+  /** The stored event's id, once committed (a duplicate's is the first copy's). */
+  id?: string;
   /** Set when the event was committed: false for a new event, true for a duplicate. */
   duplicate?: boolean;
   /** Set on a 401: what the diagnostics kept. */

@@ -72,6 +72,7 @@ export class WebhooksController {
           timestamp: verification.timestamp,
         },
       });
+      req.outcome.id = id;
       req.outcome.duplicate = duplicate;
       if (!duplicate) {
         const signal: EventReceivedSignal = {

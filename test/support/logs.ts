@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { Injectable, Module } from '@nestjs/common';
 import { DeliveryContext, OnWhippyEvent, PermanentFailure } from '../../src/platform/bus/index.js';
 import { MessageCreated } from '../../src/platform/events/index.js';
@@ -41,7 +42,13 @@ export async function appWithLogs(
     modules: [LogProbeModule],
     configDir: configDirWith(CONFIG),
     env,
-    logs: { write: (chunk: string) => void written.push(...chunk.split('\n').filter(Boolean)) },
+    // A real stream: in development the lines go through pino-pretty, which pipes into it.
+    logs: new Writable({
+      write(chunk: Buffer | string, _encoding, done) {
+        written.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    }),
   });
   return { t, lines: () => written };
 }

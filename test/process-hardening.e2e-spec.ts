@@ -4,27 +4,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { connect, createServer, Socket } from 'node:net';
 import { join } from 'node:path';
 import { configDirWith, tempDir } from './support/app.js';
-import { fixture } from './support/events.js';
-import { freePort, spawnService } from './support/service.js';
-import { whippySignature } from './support/sign.js';
+import { freePort, sendSigned, spawnService } from './support/service.js';
 
 const KEY = 'process-hardening-key';
 const ADMIN = 'process-hardening-admin';
 const CUSTOM_SECRET = 'custom-hmac-secret';
-
-async function send(url: string, key = KEY): Promise<{ status: number; id?: string }> {
-  const body = JSON.stringify({
-    event: 'message.created',
-    request_id: randomUUID(),
-    data: fixture('message.created'),
-  });
-  const res = await fetch(`${url}/webhooks/whippy`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-whippy-signature': whippySignature(key, body).header },
-    body,
-  });
-  return { status: res.status, id: ((await res.json()) as { id?: string }).id };
-}
 
 /** Resolves with the exit code, or with 'still running' once `ms` have passed. */
 const exitWithin = (exited: Promise<number | null>, ms: number) =>
@@ -57,7 +41,7 @@ describe('the service process, hardened (issue 6)', () => {
     const configDir = configDirWith('server:\n  shutdownTimeoutMs: 3000\n');
     const env = { ...production(), APP_ENV: 'test', CONFIG_DIR: configDir };
     const service = await spawnService(env);
-    const acknowledged = await send(service.url);
+    const acknowledged = await sendSigned(service.url, KEY);
     expect(acknowledged.status).toBe(200);
 
     // A request whose body never comes, and an idle keep-alive connection.

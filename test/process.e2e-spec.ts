@@ -1,28 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { configDirWith, eventually, tempDir } from './support/app.js';
 import { RelayReceiver } from './support/relay-receiver.js';
-import { fixture } from './support/events.js';
-import { spawnService } from './support/service.js';
-import { whippySignature } from './support/sign.js';
+import { sendSigned, spawnService } from './support/service.js';
 
 const KEY = 'process-test-key';
 const ADMIN = 'process-admin';
-
-async function send(url: string, key: string): Promise<{ status: number; body: { id?: string } }> {
-  const body = JSON.stringify({
-    event: 'message.created',
-    request_id: randomUUID(),
-    data: fixture('message.created'),
-  });
-  const res = await fetch(`${url}/webhooks/whippy`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-whippy-signature': whippySignature(key, body).header },
-    body,
-  });
-  return { status: res.status, body: (await res.json()) as { id?: string } };
-}
 
 describe('the service process', () => {
   let dataDir: string;
@@ -41,7 +24,7 @@ describe('the service process', () => {
       const key = readFileSync(join(dataDir, 'signing-key.whippy'), 'utf8').trim();
       expect(service.output()).toContain(key);
       expect(service.output()).toContain('npx switchyard send message.created');
-      expect((await send(service.url, key)).status).toBe(200);
+      expect((await sendSigned(service.url, key)).status).toBe(200);
     } finally {
       service.process.kill('SIGTERM');
       await service.exited;
@@ -57,8 +40,8 @@ describe('the service process', () => {
     const senders = Array.from({ length: 8 }, async () => {
       while (!stop) {
         try {
-          const res = await send(first.url, KEY);
-          if (res.status === 200 && res.body.id) acknowledged.push(res.body.id);
+          const res = await sendSigned(first.url, KEY);
+          if (res.status === 200 && res.id) acknowledged.push(res.id);
         } catch {
           return;
         }
@@ -109,7 +92,7 @@ describe('the service process', () => {
     };
     try {
       const first = await spawnService(env);
-      const sent = await send(first.url, KEY);
+      const sent = await sendSigned(first.url, KEY);
       expect(sent.status).toBe(200);
       // The relay's POST is in flight (the receiver never answers it) when the process dies.
       while (receiver.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -121,10 +104,10 @@ describe('the service process', () => {
         while (receiver.requests.length < 2) await new Promise((resolve) => setTimeout(resolve, 10));
         const [interrupted, resumed] = receiver.requests;
         expect(resumed.problems).toEqual([]);
-        expect(resumed.headers['webhook-id']).toBe(`${sent.body.id}:relay.crm`);
+        expect(resumed.headers['webhook-id']).toBe(`${sent.id}:relay.crm`);
         expect(resumed.headers['webhook-id']).toBe(interrupted.headers['webhook-id']);
         const deliveries = await eventually(async () => {
-          const res = await fetch(`${second.url}/admin/api/events/${sent.body.id}`, {
+          const res = await fetch(`${second.url}/admin/api/events/${sent.id}`, {
             headers: { authorization: `Bearer ${ADMIN}` },
           });
           const event = (await res.json()) as { deliveries: { status: string }[] };

@@ -1,5 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { fixture } from './events.js';
+import { whippySignature } from './sign.js';
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -50,4 +53,19 @@ export async function spawnService(
   }
   child.kill('SIGKILL');
   throw new Error(`service did not become ready:\n${output}`);
+}
+
+/** A signed message.created with a fresh request_id, POSTed to a running service's whippy source. */
+export async function sendSigned(url: string, key: string): Promise<{ status: number; id?: string }> {
+  const body = JSON.stringify({
+    event: 'message.created',
+    request_id: randomUUID(),
+    data: fixture('message.created'),
+  });
+  const res = await fetch(`${url}/webhooks/whippy`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-whippy-signature': whippySignature(key, body).header },
+    body,
+  });
+  return { status: res.status, id: ((await res.json()) as { id?: string }).id };
 }

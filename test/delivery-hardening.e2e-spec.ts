@@ -270,10 +270,13 @@ describe('delivery hardening (issue 7)', () => {
       const first = await message('contact-wait');
       const head = await settled(first, 'test.ordered', 'failed');
       const second = await message('contact-wait');
-      const listed = await t
-        .admin('/admin/api/deliveries?subscriber=test.ordered&status=pending')
-        .expect(200);
-      const row = listed.body.items.find((d: DeliveryRow) => d.eventId === second);
+      // The 202 comes before the event is routed: wait until its delivery is listed.
+      const row = await eventually(async () => {
+        const listed = await t
+          .admin('/admin/api/deliveries?subscriber=test.ordered&status=pending')
+          .expect(200);
+        return listed.body.items.find((d: DeliveryRow) => d.eventId === second);
+      });
       expect(row).toMatchObject({ waitingFor: head.id, reason: `waiting for ${head.id}` });
     });
 

@@ -7,6 +7,7 @@ import { STORE } from '../src/platform/inbox/inbox.tokens.js';
 import { Retention } from '../src/platform/inbox/retention.service.js';
 import { eventually, startApp, TestApp } from './support/app.js';
 import { describeWith, freshDatabase, postgres } from './support/external.js';
+import { sample } from './support/metrics.js';
 
 /**
  * Retention keeps exactly what README "Retention" promises: rows of every age and status are
@@ -211,6 +212,11 @@ function suite(start: (config: string) => Promise<{ t: TestApp; stop(): Promise<
     // The admin API agrees: a pruned event is gone, a kept one is there.
     await t.admin(`/admin/api/events/${rows.oldSucceeded.event}`).expect(404);
     await t.admin(`/admin/api/events/${rows.deadWithinDeadDays.event}`).expect(200);
+
+    // Metrics count what was pruned.
+    const metrics = (await t.http.get('/metrics').expect(200)).text;
+    expect(sample(metrics, 'switchyard_retention_pruned_rows_total', { table: 'events' })).toBe(6);
+    expect(sample(metrics, 'switchyard_retention_pruned_rows_total', { table: 'delivery_attempts' })).toBe(12);
 
     // Nothing more to do the second time.
     expect(await t.app.get(Retention).run()).toMatchObject({ events: 0, deliveries: 0, attempts: 0 });

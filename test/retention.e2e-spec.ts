@@ -216,7 +216,9 @@ function suite(start: (config: string) => Promise<{ t: TestApp; stop(): Promise<
     // Metrics count what was pruned.
     const metrics = (await t.http.get('/metrics').expect(200)).text;
     expect(sample(metrics, 'switchyard_retention_pruned_rows_total', { table: 'events' })).toBe(6);
-    expect(sample(metrics, 'switchyard_retention_pruned_rows_total', { table: 'delivery_attempts' })).toBe(12);
+    expect(sample(metrics, 'switchyard_retention_pruned_rows_total', { table: 'delivery_attempts' })).toBe(
+      12,
+    );
 
     // Nothing more to do the second time.
     expect(await t.app.get(Retention).run()).toMatchObject({ events: 0, deliveries: 0, attempts: 0 });
@@ -227,6 +229,25 @@ describe('retention on SQLite', () => {
   suite(async (config) => {
     const t = await startApp({ config });
     return { t, stop: () => t.close() };
+  });
+
+  it('prunes in the background every intervalMinutes, without being asked', async () => {
+    const t = await startApp({ config: RETENTION.replace('intervalMinutes: 1440', 'intervalMinutes: 0.01') });
+    try {
+      const store = t.app.get<Store>(STORE);
+      const old = await addEvent(store, 'unrouted', 40);
+      const recent = await addEvent(store, 'unrouted', 1);
+      const pruned = async () =>
+        sample((await t.http.get('/metrics').expect(200)).text, 'switchyard_retention_pruned_rows_total', {
+          table: 'events',
+        });
+      await eventually(async () => (await pruned()) === 1, 10_000);
+      const events = await ids(store, 'events');
+      expect(events.has(old)).toBe(false);
+      expect(events.has(recent)).toBe(true);
+    } finally {
+      await t.close();
+    }
   });
 
   it('gives the space of many pruned rows back to the file system', async () => {

@@ -71,6 +71,20 @@ export interface DeliveryConfig {
   timeoutMs: number;
 }
 
+/** What the store keeps, and how it prunes the rest (README "Retention"). */
+export interface RetentionConfig {
+  /** false keeps everything for ever. @default true */
+  enabled: boolean;
+  /** Events and succeeded deliveries older than this are pruned. @default 30 */
+  days: number;
+  /** Dead deliveries, and unknown or invalid events, are kept this long. @default 90 */
+  deadDays: number;
+  /** How often a pruning run starts. @default 5 */
+  intervalMinutes: number;
+  /** Rows deleted per transaction; the run pauses between batches. @default 500 */
+  batchSize: number;
+}
+
 export interface ServerConfig {
   /** @default 3000 */
   port: number;
@@ -137,6 +151,7 @@ export interface AppConfig {
   };
   subscribers: Record<string, SubscriberRouteConfig>;
   delivery: DeliveryConfig;
+  retention: RetentionConfig;
   /** Sections owned by integrations (e.g. `relay`), each validated by its ConfigSection. */
   integrations: Record<string, unknown>;
 }

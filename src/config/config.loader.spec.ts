@@ -182,6 +182,28 @@ describe(loadPlatformConfig.name, () => {
     expect(error.issues).toHaveLength(2);
   });
 
+  it('reads retention with its defaults, and names a bad retention setting', () => {
+    const env = { APP_ENV: 'test', WHIPPY_SIGNING_KEYS: 'k', DATA_DIR: dataDir() };
+    expect(loadConfig({ configDir: configDir({}), env }).retention).toEqual({
+      enabled: true,
+      days: 30,
+      deadDays: 90,
+      intervalMinutes: 5,
+      batchSize: 500,
+    });
+    const error = errorOf(() =>
+      loadConfig({
+        configDir: configDir({ 'test.yaml': 'retention:\n  days: -1\n  batchSize: 0\n  keep: forever\n' }),
+        env,
+      }),
+    );
+    expect(error.issues).toEqual([
+      expect.stringContaining('retention.keep: unknown setting'),
+      expect.stringContaining('retention.days: must be a number'),
+      expect.stringContaining('retention.batchSize: must be'),
+    ]);
+  });
+
   it('names the file and the line of a YAML syntax error', () => {
     const dir = configDir({ 'test.yaml': 'server:\n  port: [1, 2\n' });
     const error = errorOf(() =>

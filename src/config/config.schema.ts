@@ -3,6 +3,7 @@ import {
   DeliveryConfig,
   FilterCondition,
   HmacSchemeOptions,
+  RetentionConfig,
   SchemeName,
   SourceConfig,
   SourceMode,
@@ -19,6 +20,7 @@ const SECTIONS = [
   'sources',
   'subscribers',
   'delivery',
+  'retention',
   'admin',
   'diagnostics',
   'whippyApi',
@@ -234,6 +236,7 @@ export function validateConfig(
     log: { level: r.choice(log.level, 'log.level', LOG_LEVELS, 'info'), redact },
     subscribers: readSubscribers(r, tree.subscribers),
     delivery: readDelivery(r, tree.delivery),
+    retention: readRetention(r, tree.retention),
     integrations,
   };
   if (r.issues.length) throw new ConfigError(appEnv, r.issues);
@@ -455,5 +458,16 @@ function readDelivery(r: ConfigReader, value: unknown): DeliveryConfig {
     backoff: { initialMs, maxMs, jitter: r.boolean(backoff.jitter, 'delivery.backoff.jitter', true) },
     concurrency: r.integer(tree.concurrency, 'delivery.concurrency', 10, 1, 1000),
     timeoutMs: r.integer(tree.timeoutMs, 'delivery.timeoutMs', 30_000, 1, 3_600_000),
+  };
+}
+
+function readRetention(r: ConfigReader, value: unknown): RetentionConfig {
+  const tree = r.section(value, 'retention', ['enabled', 'days', 'deadDays', 'intervalMinutes', 'batchSize']);
+  return {
+    enabled: r.boolean(tree.enabled, 'retention.enabled', true),
+    days: r.number(tree.days, 'retention.days', 30, 0.001, 36_500),
+    deadDays: r.number(tree.deadDays, 'retention.deadDays', 90, 0.001, 36_500),
+    intervalMinutes: r.number(tree.intervalMinutes, 'retention.intervalMinutes', 5, 0.01, 1440),
+    batchSize: r.integer(tree.batchSize, 'retention.batchSize', 500, 1, 10_000),
   };
 }

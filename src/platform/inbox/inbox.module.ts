@@ -4,6 +4,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { openStore, Store } from './database.js';
 import { EventStats } from './event-stats.repository.js';
 import { Inbox } from './inbox.service.js';
+import { Retention } from './retention.service.js';
 import { STATEMENT_RUNNER, STORE } from './inbox.tokens.js';
 import { KyselyStatementRunner, SqliteWorkerRunner, StatementRunner } from './statement-runner.js';
 import { StoreWriter } from './store-writer.service.js';
@@ -34,8 +35,9 @@ import { migrateToLatest } from './migrations/index.js';
     StoreWriter,
     Inbox,
     EventStats,
+    Retention,
   ],
-  exports: [Inbox, STORE, StoreWriter, EventStats],
+  exports: [Inbox, STORE, StoreWriter, EventStats, Retention],
 })
 export class InboxModule implements OnApplicationShutdown {
   constructor(

@@ -90,6 +90,9 @@ function writerThread(): void {
   type Group = { sql: string; parameters: unknown[] }[];
   const runGroup = (statements: Group) =>
     statements.map(({ sql, parameters }) => {
+      // A PRAGMA such as incremental_vacuum does one step of its work per run(); pragma()
+      // steps it to the end.
+      if (/^\s*pragma\s/i.test(sql)) return db.pragma(sql.replace(/^\s*pragma\s+/i, ''));
       const statement = prepare(sql);
       if (statement.reader) return statement.all(...parameters);
       statement.run(...parameters);

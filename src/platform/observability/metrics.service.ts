@@ -5,7 +5,7 @@ import { BUS_SIGNALS, type DeliverySignal } from '../bus/bus-signals.js';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
 import { DeliveryStats } from '../bus/delivery-stats.repository.js';
 import { timeOfId } from '../inbox/event-stats.repository.js';
-import { STORE_SIGNALS, type StoreCommittedSignal } from '../inbox/store-signals.js';
+import { type RetentionRun, STORE_SIGNALS, type StoreCommittedSignal } from '../inbox/store-signals.js';
 import { WEBHOOK_SIGNALS, type WebhookAnsweredSignal } from '../webhooks/webhook-signals.js';
 
 /** A request to an unknown source is counted under this label, so labels stay bounded. */
@@ -66,6 +66,18 @@ export class Metrics {
     help: "Duration of one delivery attempt (the subscriber's handler), by subscriber and outcome",
     labelNames: ['subscriber', 'outcome'] as const,
     buckets: DELIVERY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private readonly prunedRows = new Counter({
+    name: 'switchyard_retention_pruned_rows_total',
+    help: 'Rows deleted by retention, by table (events, deliveries, delivery_attempts)',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+  private readonly lastPruning = new Gauge({
+    name: 'switchyard_retention_last_run_timestamp_seconds',
+    help: 'When the last retention run of this process ended (unix seconds; absent before the first)',
     registers: [this.registry],
   });
 
@@ -133,6 +145,14 @@ export class Metrics {
     const outcome = signal.ok ? 'committed' : 'failed';
     this.commitSeconds.observe({ outcome }, signal.seconds);
     this.commitStatements.inc({ outcome }, signal.statements);
+  }
+
+  @OnEvent(STORE_SIGNALS.pruned)
+  onPruned(run: RetentionRun): void {
+    this.prunedRows.inc({ table: 'events' }, run.events);
+    this.prunedRows.inc({ table: 'deliveries' }, run.deliveries);
+    this.prunedRows.inc({ table: 'delivery_attempts' }, run.attempts);
+    this.lastPruning.set(Date.parse(run.finishedAt) / 1000);
   }
 
   @OnEvent(BUS_SIGNALS.delivered)

@@ -158,24 +158,49 @@ function summarize(profile, requests) {
       );
     }
   };
-  // Self time adds up to the busy time; inclusive time (below) shows what runs under a frame,
-  // including, for a middleware, everything after it in the chain.
-  const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
-  const self = new Map();
-  for (const [id, time] of selfTime) {
-    const frame = frames.get(id);
-    if (SPECIAL.has(frame.functionName)) continue;
-    self.set(moduleOf(frame.url), (self.get(moduleOf(frame.url)) ?? 0) + time);
-  }
-  print('top modules by self time', self, 'self');
+  // Self time, with node's and V8's own work counted to the JavaScript that asked for it (an
+  // HMAC to the scheme that verifies, a socket write to whoever answered): adds up to the busy
+  // time, and says what each part of the stack costs. Inclusive time shows what runs under a
+  // frame, which for a middleware includes everything after it in the chain.
+  print(
+    'top modules, self (node and native work counted to their caller)',
+    attributed(profile, selfTime, (f) => moduleOf(f.url)),
+    'self',
+  );
+  print(
+    'top functions, self (node and native work counted to their caller)',
+    attributed(profile, selfTime, frameName),
+    'self',
+  );
   print(
     'top modules',
     inclusive(profile.nodes, selfTime, (f) => (SPECIAL.has(f.functionName) ? null : moduleOf(f.url))),
   );
-  print(
-    'top functions',
-    inclusive(profile.nodes, selfTime, (f) => (SPECIAL.has(f.functionName) ? null : frameName(f))),
-  );
+}
+
+/** Whether a frame is the service's or a package's JavaScript (not node's, not native). */
+const isUserland = (frame) => frame.url !== '' && !frame.url.startsWith('node:');
+
+/** Each sample's time to the nearest userland frame on its stack (its own frame if none). */
+function attributed(profile, selfTime, keyOf) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const totals = new Map();
+  for (const [id, time] of selfTime) {
+    const own = byId.get(id).callFrame;
+    if (SPECIAL.has(own.functionName)) continue;
+    let frame = own;
+    for (let at = id; at !== undefined; at = parent.get(at)) {
+      if (isUserland(byId.get(at).callFrame)) {
+        frame = byId.get(at).callFrame;
+        break;
+      }
+    }
+    const key = keyOf(frame);
+    totals.set(key, (totals.get(key) ?? 0) + time);
+  }
+  return totals;
 }
 
 // ---------------------------------------------------------------- main

@@ -14,6 +14,8 @@
 //   PROFILE_CONNECTIONS  concurrent connections (default 50)
 //   PROFILE_TOP          rows per table (default 15)
 //   PROFILE_OUT          write the summary to this file too
+//   PROFILE_SCRIPT       profile another server instead of dist/main.js, e.g. bench/baseline-nest.mjs
+//                        (the NestJS ceiling), to compare busy time per request
 //   DATABASE_URL         profile the service on PostgreSQL instead (a fresh database is not made:
 //                        point it at a scratch one)
 import { spawn } from 'node:child_process';
@@ -21,7 +23,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve as resolvePath } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -215,7 +217,11 @@ async function main() {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, join(ROOT, 'dist', 'main.js')],
+    [
+      '--cpu-prof',
+      `--cpu-prof-dir=${profileDir}`,
+      resolvePath(ROOT, process.env.PROFILE_SCRIPT || 'dist/main.js'),
+    ],
     {
       cwd: ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],

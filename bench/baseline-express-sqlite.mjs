@@ -1,8 +1,11 @@
 // Baseline B: what a competent hand-written receiver costs — Express 5 + better-sqlite3, verify,
-// parse, and durably store one row per request before acknowledging (WAL + synchronous=FULL, the
-// same durability Switchyard promises: an acknowledged event is committed and fsynced).
+// parse, and store one row per request before acknowledging. With synchronous=FULL (the default
+// here) that is the durability Switchyard promises: an acknowledged event is committed and
+// fsynced. With SQLITE_SYNCHRONOUS=NORMAL a WAL commit is not fsynced (a power cut can lose the
+// last acknowledged events): the faster, weaker receiver many would write.
 //
-// Env: PORT (required), DATA_DIR (required, the database goes there), WHIPPY_SIGNING_KEYS.
+// Env: PORT (required), DATA_DIR (required, the database goes there), WHIPPY_SIGNING_KEYS,
+// SQLITE_SYNCHRONOUS (FULL or NORMAL; default FULL).
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import express from 'express';
@@ -14,10 +17,12 @@ const keys = signingKeysFromEnv();
 const port = Number(process.env.PORT);
 if (!Number.isInteger(port) || port <= 0) throw new Error('PORT must be set to a positive integer');
 if (!process.env.DATA_DIR) throw new Error('DATA_DIR must be set');
+const synchronous = process.env.SQLITE_SYNCHRONOUS ?? 'FULL';
+if (!['FULL', 'NORMAL'].includes(synchronous)) throw new Error('SQLITE_SYNCHRONOUS must be FULL or NORMAL');
 
 const db = new Database(join(process.env.DATA_DIR, 'baseline.sqlite'));
 db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
+db.pragma(`synchronous = ${synchronous}`);
 db.exec(`
   CREATE TABLE IF NOT EXISTS events (
     id          TEXT PRIMARY KEY,

@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
@@ -9,6 +9,7 @@ import { BusModule } from './platform/bus/bus.module.js';
 import { InboxModule } from './platform/inbox/inbox.module.js';
 import { httpLogOptions, logDestination } from './platform/observability/http-log.options.js';
 import { ObservabilityModule } from './platform/observability/observability.module.js';
+import { RequestLogMiddleware } from './platform/observability/request-log.middleware.js';
 import { WebhooksModule } from './platform/webhooks/webhooks.module.js';
 
 /**
@@ -16,7 +17,7 @@ import { WebhooksModule } from './platform/webhooks/webhooks.module.js';
  * given: main.ts passes the company's (src/integrations/index.ts), a test only its own.
  */
 @Module({})
-export class AppModule {
+export class AppModule implements NestModule {
   /**
    * @param modules the integration modules to run in this process (the company's, a test's,
    *   a benchmark's probes); their `@OnWhippyEvent` methods are discovered like any other.
@@ -31,7 +32,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
-        LoggerModule.forRoot({ pinoHttp: [httpLogOptions(config), logDestination(config, logOutput)] }),
+        // No routes: nestjs-pino's own middleware keeps a request-scoped context that nothing
+        // reads; RequestLogMiddleware logs requests instead.
+        LoggerModule.forRoot({
+          pinoHttp: [httpLogOptions(config), logDestination(config, logOutput)],
+          forRoutes: [],
+        }),
         EventEmitterModule.forRoot(),
         InboxModule,
         WebhooksModule,
@@ -41,5 +47,12 @@ export class AppModule {
         ...modules,
       ],
     };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(RequestLogMiddleware)
+      .exclude({ path: 'webhooks/:source', method: RequestMethod.POST })
+      .forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
   }
 }

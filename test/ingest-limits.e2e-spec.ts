@@ -125,6 +125,51 @@ describe('ingest limits: ids, types, encodings (issue 6)', () => {
     expect((await t.admin(`/admin/api/events/${res.body.id}`).expect(200)).body.rawBody).toBe(body);
   });
 
+  /** Sends a chunked request over a raw socket and returns the whole answer (status line to body). */
+  const sendChunked = async (chunks: Buffer[], signature: string): Promise<string> => {
+    const server = t.app.getHttpServer();
+    if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const socket = connect(port, '127.0.0.1');
+    socket.write(
+      'POST /webhooks/whippy HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\n' +
+        `transfer-encoding: chunked\r\nx-whippy-signature: ${signature}\r\n\r\n`,
+    );
+    for (const chunk of chunks)
+      socket.write(
+        Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]),
+      );
+    socket.write('0\r\n\r\n');
+    return new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+  };
+
+  it('keeps a body sent in chunks byte for byte, and answers 413 once chunks pass the limit', async () => {
+    const requestId = randomUUID();
+    const body = Buffer.from(
+      `{"event":"message.created","request_id":"${requestId}","data":{"body":"${'x'.repeat(3000)}"}}`,
+    );
+    const parts = [body.subarray(0, 10), body.subarray(10, 2000), body.subarray(2000)];
+    const ok = await sendChunked(parts, whippySignature(WHIPPY_KEY, body).header);
+    expect(ok).toMatch(/^HTTP\/1\.1 200/);
+    const id = (JSON.parse(ok.slice(ok.indexOf('{'))) as { id: string }).id;
+    expect((await t.admin(`/admin/api/events/${id}`).expect(200)).body.rawBody).toBe(body.toString());
+
+    const big = Buffer.from(
+      `{"event":"message.created","request_id":"${randomUUID()}","data":{"body":"${'y'.repeat(1024 * 1024)}"}}`,
+    );
+    const chunks = Array.from({ length: Math.ceil(big.length / 65536) }, (_, i) =>
+      big.subarray(i * 65536, (i + 1) * 65536),
+    );
+    const refused = await sendChunked(chunks, whippySignature(WHIPPY_KEY, big).header);
+    expect(refused).toMatch(/^HTTP\/1\.1 413/);
+    expect(refused).toContain('{"error":"payload_too_large"}');
+  });
+
   it('answers 404 for an unknown source before the body is sent', async () => {
     const server = t.app.getHttpServer();
     if (!server.listening) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

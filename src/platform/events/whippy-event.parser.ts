@@ -3,6 +3,7 @@ import { validateSync, type ValidationError, type ValidatorOptions } from 'class
 import { eventClassFor, type KnownWhippyEvent } from './event-catalog.js';
 import { UnknownWhippyEvent } from './whippy-event.js';
 import { whippyName } from './whippy-fields.js';
+import { buildWhippyObject } from './whippy-object.builder.js';
 
 /** A stored envelope: what `parseWhippyEvent` turns into a typed event. */
 export interface WhippyEventInput {
@@ -44,9 +45,14 @@ export function parseWhippyEvent(input: WhippyEventInput): WhippyEventParseResul
     if (typeof input.data !== 'object' || input.data === null || Array.isArray(input.data)) {
       return { status: 'invalid', errors: ['data: must be an object'] };
     }
-    const data = plainToInstance(eventClass.dataClass, input.data, TRANSFORM);
-    const errors = validateSync(data, VALIDATE);
-    if (errors.length > 0) return { status: 'invalid', errors: describeErrors(errors) };
+    // Well-typed data (nearly all of it) is built directly; anything else takes the exact path,
+    // which also says what is wrong.
+    let data: object | undefined = buildWhippyObject(eventClass.dataClass, input.data);
+    if (!data) {
+      data = plainToInstance(eventClass.dataClass, input.data, TRANSFORM) as object;
+      const errors = validateSync(data, VALIDATE);
+      if (errors.length > 0) return { status: 'invalid', errors: describeErrors(errors) };
+    }
     const { id, source, requestId, receivedAt } = input;
     const event = new eventClass({
       id,

@@ -54,7 +54,8 @@ function knownNamesOf(type: object): ReadonlySet<string> {
   return names;
 }
 
-function unknownFields(type: object, raw: unknown): Record<string, unknown> {
+/** The fields of `raw` that `type` does not declare, as received: an object's `extra`. */
+export function unknownFields(type: object, raw: unknown): Record<string, unknown> {
   const extra: Record<string, unknown> = {};
   if (typeof raw !== 'object' || raw === null) return extra;
   const known = knownNamesOf(type);
@@ -119,6 +120,33 @@ export function whippyFieldsOf(type: object): ReadonlyMap<string, WhippyFieldSha
     }
   }
   return all;
+}
+
+/** A declared field: its property, its Whippy name and what it holds. */
+export interface DeclaredField {
+  property: string;
+  name: string;
+  type: string;
+  of?: () => WhippyObjectClass;
+}
+
+/**
+ * The fields a class declares, its ancestors' first, each once; undefined when a class of the
+ * chain registered `extra` of its own after an ancestor did (a shape the fast build does not
+ * reproduce).
+ */
+export function declaredFieldsOf(type: object): DeclaredField[] | undefined {
+  const chain: object[] = [];
+  for (let t: object | null = type; t && t !== Function.prototype; t = Object.getPrototypeOf(t))
+    chain.unshift(t);
+  if (chain.filter((t) => declaredNames.has(t)).length > 1) return undefined;
+  const fields: DeclaredField[] = [];
+  for (const t of chain) {
+    for (const [property, kind] of fieldKinds.get(t) ?? []) {
+      fields.push({ property, name: whippyName(property), type: kind.type, of: kind.of });
+    }
+  }
+  return fields;
 }
 
 function field(

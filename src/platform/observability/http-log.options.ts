@@ -33,10 +33,8 @@ export function redactedHeaders(config: Pick<AppConfig, 'sources'>): string[] {
 }
 
 /**
- * pino-http's options: one line per request that failed (debug for the rest), credentials and
- * signatures redacted, URLs without their query string. Refused webhooks are left to the
- * RejectionLog (one compact, rate-limited line each); a flood of them must not write a line
- * with every header per request.
+ * The application logger's options (nestjs-pino builds it through pino-http): credentials and
+ * signatures redacted wherever a request is logged, Nest's boot chatter below `debug`.
  */
 export function httpLogOptions(config: AppConfig): Options {
   return {
@@ -50,13 +48,6 @@ export function httpLogOptions(config: AppConfig): Options {
         return method.apply(this, args);
       },
     },
-    // Lines written while a request runs carry its id, not the whole request again.
-    quietReqLogger: true,
-    customLogLevel: (req, res, error) => {
-      if (error || (res.statusCode >= 500 && res.statusCode !== 503)) return 'error';
-      if (isWebhook(req)) return 'silent';
-      return res.statusCode >= 400 ? 'warn' : 'debug';
-    },
     redact: {
       paths: [
         ...redactedHeaders(config).map((name) => `req.headers[${JSON.stringify(name)}]`),
@@ -64,6 +55,24 @@ export function httpLogOptions(config: AppConfig): Options {
         ...(config.log.redact ? redactedPaths() : []),
       ],
       censor: '[redacted]',
+    },
+  };
+}
+
+/**
+ * The request logger's options ({@link RequestLogMiddleware}): one line per request that failed
+ * (debug for the rest), URLs without their query string. Refused webhooks are left to the
+ * RejectionLog (one compact, rate-limited line each); a flood of them must not write a line
+ * with every header per request.
+ */
+export function requestLogOptions(): Options {
+  return {
+    // Lines written while a request runs carry its id, not the whole request again.
+    quietReqLogger: true,
+    customLogLevel: (req, res, error) => {
+      if (error || (res.statusCode >= 500 && res.statusCode !== 503)) return 'error';
+      if (isWebhook(req)) return 'silent';
+      return res.statusCode >= 400 ? 'warn' : 'debug';
     },
     serializers: {
       req: (req: { url?: string; query?: unknown }) => {

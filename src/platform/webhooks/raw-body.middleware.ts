@@ -1,7 +1,8 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import express, { NextFunction, Response } from 'express';
+import type { NextFunction, Response } from 'express';
 import type { AppConfig } from '../../config/app-config.js';
+import { readBody } from './body-reader.js';
 import { RejectionLog } from './rejection-log.service.js';
 import { SourceRegistry } from './sources.service.js';
 import type { WebhookRequest } from './webhook-request.js';
@@ -20,18 +21,14 @@ const SOURCE_IN_PATH = /^\/webhooks\/([^/?#]*)/;
  */
 @Injectable()
 export class RawBodyMiddleware implements NestMiddleware {
-  private readonly read: express.RequestHandler;
+  private readonly limit: number;
 
   constructor(
     config: ConfigService<AppConfig, true>,
     private readonly sources: SourceRegistry,
     private readonly rejections: RejectionLog,
   ) {
-    this.read = express.raw({
-      type: () => true,
-      inflate: false,
-      limit: config.get('server', { infer: true }).bodyLimitBytes,
-    });
+    this.limit = config.get('server', { infer: true }).bodyLimitBytes;
   }
 
   use(req: WebhookRequest, res: Response, next: NextFunction): void {
@@ -63,9 +60,8 @@ export class RawBodyMiddleware implements NestMiddleware {
         'content_type',
       );
     }
-    this.read(req, res, (failure?: unknown) => {
-      if (failure) {
-        const error = failure as { status?: number; type?: string; message?: string };
+    readBody(req, this.limit, (error, body) => {
+      if (error) {
         const tooLarge = error.status === 413;
         this.rejections.record({
           source: name,
@@ -81,8 +77,7 @@ export class RawBodyMiddleware implements NestMiddleware {
           );
         return;
       }
-      req.rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      req.body = undefined;
+      req.rawBody = body;
       next();
     });
   }

@@ -1,8 +1,8 @@
 # syntax=docker/dockerfile:1
 # Switchyard image: `docker build -t switchyard .` (compose.yaml builds it for you).
 # The image runs the built service (`node dist/main.js`): it never builds at start and holds no
-# dev dependency. Node 22 by default: better-sqlite3 12 (the embedded store) can abort a Node 24
-# process (README, "Supported Node.js lines"); `--build-arg NODE_VERSION=24` once that is gone.
+# dev dependency. Node 22 by default; `--build-arg NODE_VERSION=24` for Node 24 (on both the
+# service loads better-sqlite3 13: README, "Supported Node.js lines").
 ARG NODE_VERSION=22
 
 # Production dependencies, compiled here: better-sqlite3 needs python3, make and g++ when no

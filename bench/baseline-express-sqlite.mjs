@@ -7,7 +7,8 @@
 // Env: PORT (required), DATA_DIR (required, the database goes there), WHIPPY_SIGNING_KEYS,
 // SQLITE_SYNCHRONOUS (FULL or NORMAL; default FULL).
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+// The driver the service uses on this Node line (better-sqlite3 12 on Node 20, 13 on 22+).
+import { SQLite as Database } from '../dist/platform/inbox/sqlite-driver.js';
 import express from 'express';
 import { monotonicFactory } from 'ulid';
 import { SIGNATURE_HEADER, signingKeysFromEnv, verifySignature } from './whippy-signature.mjs';

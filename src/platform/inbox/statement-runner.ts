@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { CompiledQuery, Kysely, Transaction } from 'kysely';
 import type { Database } from './database.js';
+import { sqliteDriverPath } from './sqlite-driver.js';
 
 /** A statement compiled by Kysely for the store's own dialect: SQL text and its parameters. */
 export interface Statement {
@@ -142,7 +142,7 @@ export class SqliteWorkerRunner implements StatementRunner {
   private readonly workerData: { driverPath: string; file: string };
 
   constructor(file: string) {
-    this.workerData = { driverPath: createRequire(import.meta.url).resolve('better-sqlite3'), file };
+    this.workerData = { driverPath: sqliteDriverPath, file };
   }
 
   run(groups: readonly StatementGroup[]): Promise<unknown[][][]> {

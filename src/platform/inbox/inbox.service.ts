@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
-import { monotonicFactory } from 'ulid';
 import type { EventsTable, Store } from './database.js';
 import { STORE } from './inbox.tokens.js';
 import type { Statement } from './statement-runner.js';
 import { StoreWriter } from './store-writer.service.js';
+import { idFactory } from './ids.js';
 
 export { StoreUnavailableError } from './store-writer.service.js';
 
@@ -82,7 +82,7 @@ const COLUMNS = [
  */
 @Injectable()
 export class Inbox {
-  private readonly nextId = monotonicFactory();
+  private readonly nextId = idFactory();
   private readonly insertSql: string;
 
   constructor(

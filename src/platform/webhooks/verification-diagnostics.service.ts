@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { monotonicFactory } from 'ulid';
 import type { AppConfig } from '../../config/app-config.js';
 import { hmac, matchKey, Rejected, StandardWebhooksScheme, WhippyScheme } from './schemes/index.js';
 import { Source, SourceRegistry } from './sources.service.js';
+import { idFactory } from '../inbox/ids.js';
 
 /**
  * What most likely went wrong, worked out from the reason and from what would have matched:
@@ -65,7 +65,7 @@ const HINTS: Record<Rejected['reason'], (source: Source) => string> = {
  */
 @Injectable()
 export class VerificationDiagnostics {
-  private readonly nextId = monotonicFactory();
+  private readonly nextId = idFactory();
   private readonly failures: VerificationFailure[] = [];
   private readonly max: number;
 

@@ -86,6 +86,20 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** PUBLIC_URL: the base URL Whippy posts to, without a trailing slash. */
   publicUrl?: string;
+  /**
+   * ROLE or `--role`: `api` receives, stores and classifies and runs no handler; `worker`
+   * runs deliveries and serves only /health and /metrics; `all` both. @default 'all'
+   */
+  role: ProcessRole;
+}
+
+export type ProcessRole = 'api' | 'worker' | 'all';
+export const PROCESS_ROLES: readonly ProcessRole[] = ['api', 'worker', 'all'];
+
+/** The delivery queue: in-process by default, BullMQ on Redis when a URL is set. */
+export interface QueueConfig {
+  /** REDIS_URL: `redis://…` switches the delivery queue to BullMQ. */
+  redisUrl?: string;
 }
 
 export interface DiagnosticsConfig {
@@ -119,6 +133,7 @@ export interface AppConfig {
   env: string;
   server: ServerConfig;
   store: { dataDir: string; databaseUrl?: string };
+  queue: QueueConfig;
   sources: Record<string, SourceConfig>;
   admin: {
     token?: string;

@@ -3,6 +3,7 @@ import {
   DeliveryConfig,
   FilterCondition,
   HmacSchemeOptions,
+  PROCESS_ROLES,
   SchemeName,
   SourceConfig,
   SourceMode,
@@ -16,6 +17,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const SECTIONS = [
   'server',
   'store',
+  'queue',
   'sources',
   'subscribers',
   'delivery',
@@ -169,7 +171,13 @@ export function validateConfig(
     'keepAliveTimeoutMs',
     'shutdownTimeoutMs',
     'publicUrl',
+    'role',
   ]);
+  const queue = r.section(tree.queue, 'queue', ['redisUrl']);
+  const redisUrl = r.string(queue.redisUrl, 'queue.redisUrl');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    r.problem('queue.redisUrl', 'must be a redis:// or rediss:// URL (REDIS_URL)');
+  }
   const store = r.section(tree.store, 'store', ['dataDir', 'databaseUrl']);
   const admin = r.section(tree.admin, 'admin', ['token']);
   const diagnostics = r.section(tree.diagnostics, 'diagnostics', [
@@ -217,6 +225,7 @@ export function validateConfig(
     env: appEnv,
     server: readServer(r, server),
     store: { dataDir: r.string(store.dataDir, 'store.dataDir') ?? './data', databaseUrl },
+    queue: { redisUrl },
     sources,
     admin: { token, enabled: Boolean(token) || development },
     diagnostics: {
@@ -269,6 +278,7 @@ function readServer(r: ConfigReader, server: Tree): AppConfig['server'] {
     keepAliveTimeoutMs: r.integer(server.keepAliveTimeoutMs, 'server.keepAliveTimeoutMs', 5000, 0, 600_000),
     shutdownTimeoutMs: r.integer(server.shutdownTimeoutMs, 'server.shutdownTimeoutMs', 10_000, 1000, 600_000),
     publicUrl: r.httpUrl(server.publicUrl, 'server.publicUrl (PUBLIC_URL)'),
+    role: r.choice(server.role, 'server.role (ROLE or --role)', PROCESS_ROLES, 'all'),
   };
 }
 

@@ -92,9 +92,14 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
     this.logger.log(this.routes.summary());
     this.ready = true;
-    await this.leadership.start(this.config.get('store', { infer: true }).databaseUrl, (leading) =>
-      this.lead(leading),
-    );
+    if (this.config.get('server', { infer: true }).role === 'api') {
+      // Receives, stores and classifies; the delivery rows it makes are run by the workers.
+      this.logger.log('role api: this process runs no deliveries');
+    } else {
+      await this.leadership.start(this.config.get('store', { infer: true }).databaseUrl, (leading) =>
+        this.lead(leading),
+      );
+    }
     // In the background: a store that refuses writes at boot must not stop the start.
     void this.retrying('classifying stored events', () => this.classifyPending());
   }

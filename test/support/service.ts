@@ -24,13 +24,16 @@ export interface RunningService {
   exited: Promise<number | null>;
 }
 
-/** Starts the built service (dist/main.js) as its own process, the way `npm start` does. */
+/**
+ * Starts the built service (dist/main.js) as its own process, the way `npm start` does;
+ * `args` go on its command line (`['--role', 'worker']`).
+ */
 export async function spawnService(
   env: Record<string, string>,
-  options: { waitReady?: boolean } = {},
+  options: { waitReady?: boolean; args?: string[] } = {},
 ): Promise<RunningService> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, ['dist/main.js', ...(options.args ?? [])], {
     env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -7,6 +7,10 @@ import { DeliveryRepairs } from './delivery-repairs.service.js';
 import { DeliveryStats } from './delivery-stats.repository.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { ModuleStore } from './module-store.service.js';
+import { BullmqDeliveryQueue } from './queue/bullmq-delivery-queue.js';
+import { DeliverySweep } from './queue/delivery-sweep.service.js';
+import { QueuedDeliveries } from './queue/queued-deliveries.repository.js';
+import { QueuedDeliveryRunner } from './queue/queued-delivery.runner.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
 /**
@@ -23,8 +27,13 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
     DeliveryRepairs,
     DeliveryStats,
     ModuleStore,
+    QueuedDeliveries,
+    QueuedDeliveryRunner,
+    BullmqDeliveryQueue,
+    DeliverySweep,
   ],
   exports: [
+    BullmqDeliveryQueue,
     SubscriberRegistry,
     DeliveryEngine,
     DeliveryRepository,

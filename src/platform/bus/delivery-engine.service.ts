@@ -11,6 +11,7 @@ import { DeliveryLane, Job } from './delivery-lane.js';
 import { fromRow, Incoming, toIncoming } from './delivery-rows.js';
 import { DeliveryLeadership } from './delivery-leadership.service.js';
 import { DeliveryRepository, DeliveryView } from './delivery.repository.js';
+import { BullmqDeliveryQueue, QueuedRow } from './queue/bullmq-delivery-queue.js';
 import { Ordering, orderingOf } from './ordering.js';
 import { persist, sleep } from './persist.js';
 import { runHandler } from './handler-run.js';
@@ -70,6 +71,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     private readonly leadership: DeliveryLeadership,
     private readonly emitter: EventEmitter2,
     private readonly config: ConfigService<AppConfig, true>,
+    private readonly queue: BullmqDeliveryQueue,
   ) {
     this.settings = config.get('delivery', { infer: true });
   }
@@ -92,9 +94,14 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
     this.logger.log(this.routes.summary());
     this.ready = true;
-    if (this.config.get('server', { infer: true }).role === 'api') {
+    const role = this.config.get('server', { infer: true }).role;
+    if (role === 'api') {
       // Receives, stores and classifies; the delivery rows it makes are run by the workers.
       this.logger.log('role api: this process runs no deliveries');
+    } else if (this.queue.active) {
+      // Deliveries run from Redis (BullMQ); this process classifies what an api left behind.
+      this.poller = setInterval(() => void this.classifyLeftBehind(), POLL_MS * 3);
+      this.poller.unref();
     } else {
       await this.leadership.start(this.config.get('store', { infer: true }).databaseUrl, (leading) =>
         this.lead(leading),
@@ -125,8 +132,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     return this.lanes.has(subscriberId);
   }
 
-  /** Deliveries waiting or running in this process, per subscriber. */
+  /** Deliveries waiting or running in this process (on Redis: on the queue), per subscriber. */
   backlog(): Record<string, number> {
+    if (this.queue.active) return this.queue.backlog();
     return Object.fromEntries([...this.lanes].map(([id, lane]) => [id, lane.size]));
   }
 
@@ -221,7 +229,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     const made = (this.joining = this.joining.then(async () => {
       if (!(await written) || !rows) return [];
       const inserted = jobs.filter((_, i) => (rows![i] ?? []).length > 0);
-      if (this.runner) inserted.forEach((job) => this.enqueue(job));
+      if (this.queue.active) void this.queue.dispatch(inserted.map(queuedRow));
+      else if (this.runner) inserted.forEach((job) => this.enqueue(job));
       // Nothing in memory needs the parsed event when this process runs none of its deliveries.
       for (const job of jobs) if (!this.unfinished.has(job.eventId)) this.cache.delete(job.eventId);
       return inserted;
@@ -234,6 +243,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
    * process runs deliveries; a held or waiting copy in memory runs now.
    */
   adopt(row: DeliveriesTable): void {
+    if (this.queue.active) return void this.queue.dispatch([row]);
     if (!this.runner) return;
     const lane = this.lanes.get(row.subscriber_id);
     if (!lane) return;
@@ -601,6 +611,19 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
+  /** Events an api process stored but did not classify (it stopped first). */
+  private async classifyLeftBehind(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    try {
+      await this.classifyStored({
+        statuses: ['received'],
+        until: new Date(Date.now() - POLL_OVERLAP_MS).toISOString(),
+      });
+    } catch (error) {
+      this.logger.warn(`classifying events other processes stored failed: ${describe(error)}`);
+    }
+  }
+
   /**
    * PostgreSQL, in the process that runs deliveries: picks up deliveries the other processes
    * made or repairs claimed, and classifies events another process stored but did not (it
@@ -622,3 +645,12 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     }
   }
 }
+
+const queuedRow = (job: Job): QueuedRow => ({
+  id: job.id,
+  event_id: job.eventId,
+  subscriber_id: job.subscriberId,
+  order_key: job.orderKey,
+  status: 'pending',
+  next_attempt_at: null,
+});

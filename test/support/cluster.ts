@@ -49,7 +49,8 @@ export class Cluster {
         ...this.env,
         ...env,
       },
-      { args: ['--role', role] },
+      // Several processes start at once on a busy machine: give them time.
+      { args: ['--role', role], readyMs: 60_000 },
     );
     this.running.add(service);
     void service.exited.then(() => this.running.delete(service));

@@ -1,0 +1,144 @@
+import { allOf, describeWith, freshDatabase, postgres, redis } from './support/external.js';
+import {
+  Cluster,
+  eachLimited,
+  post,
+  relayConfig,
+  signedEvent,
+  StoreProbe,
+  waitFor,
+} from './support/cluster.js';
+import { DeliveryRecorder } from './support/delivery-recorder.js';
+import { RedisServer } from './support/redis-server.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+
+const needed = allOf(await postgres(), await redis());
+
+interface Health {
+  details: Record<string, { status: string; reachable?: boolean }>;
+}
+
+/** Redis or PostgreSQL going away under load (issue 10 "Faults"). */
+describeWith(needed, 'api and worker processes when Redis or PostgreSQL goes away', () => {
+  let database: { url: string; drop(): Promise<void> };
+  let redisServer: RedisServer;
+  let recorder: DeliveryRecorder;
+  let store: StoreProbe;
+  let cluster: Cluster | undefined;
+  let proxy: TcpProxy | undefined;
+
+  beforeEach(async () => {
+    database = await freshDatabase(process.env.TEST_DATABASE_URL!);
+    redisServer = await RedisServer.start();
+    recorder = await DeliveryRecorder.start();
+    store = await StoreProbe.open(database.url);
+  });
+  afterEach(async () => {
+    await cluster?.stop();
+    await proxy?.close();
+    await redisServer.stop();
+    await recorder.close();
+    await store.close();
+    await database.drop();
+  });
+
+  const allDelivered = (ids: string[]) =>
+    waitFor(
+      'every acknowledged event delivered',
+      async () =>
+        (await store.count(
+          `select count(*) from deliveries where status = 'succeeded' and event_id = any($1)`,
+          [ids],
+        )) === ids.length,
+      180_000,
+    );
+
+  it('Redis stopped and started again under load: every event is acknowledged and, once it is back, delivered', async () => {
+    cluster = new Cluster(
+      { DATABASE_URL: database.url, REDIS_URL: redisServer.url },
+      relayConfig(recorder.url()),
+    );
+    const [api, worker] = await Promise.all([cluster.start('api'), cluster.start('worker')]);
+    const acknowledged: string[] = [];
+    const refused: string[] = [];
+    const keys = Array.from({ length: 10 }, (_, i) => `contact-${i}`);
+    let sent = 0;
+    let outage: Promise<void> | undefined;
+    await eachLimited(keys, 5, async (key) => {
+      for (let i = 0; i < 30; i++) {
+        // Redis goes away (its jobs with it: nothing is kept on disk) a third of the way in.
+        if (++sent === 100) outage = redisServer.stop();
+        const answer = await post(api.url, signedEvent(key).body);
+        if (answer.status === 200) acknowledged.push(answer.id!);
+        else refused.push(String(answer.status));
+      }
+    });
+    await outage;
+    expect(refused).toEqual([]);
+    // While it is away: the api is still ready (it stores and acknowledges), the worker is not.
+    const apiReady = await fetch(`${api.url}/health/ready`);
+    expect(apiReady.status).toBe(200);
+    expect(((await apiReady.json()) as Health).details.queue).toMatchObject({
+      status: 'up',
+      reachable: false,
+    });
+    const workerReady = await fetch(`${worker.url}/health/ready`);
+    expect(workerReady.status).toBe(503);
+    expect(((await workerReady.json()) as Health).details.queue.status).toBe('down');
+
+    await redisServer.restart();
+    await allDelivered(acknowledged);
+    expect(acknowledged).toHaveLength(300);
+    expect(await store.count('select count(*) from events')).toBe(300);
+    const heard = new Set(recorder.calls.map((call) => call.eventId));
+    expect(acknowledged.filter((id) => !heard.has(id))).toEqual([]);
+    expect(recorder.overlaps).toEqual([]);
+  }, 300_000);
+
+  it('PostgreSQL cut: 503 with Retry-After and nothing acknowledged; once it is back, everything is stored and delivered', async () => {
+    const target = new URL(database.url);
+    proxy = await TcpProxy.start(target.hostname, Number(target.port) || 5432);
+    cluster = new Cluster(
+      { DATABASE_URL: proxy.urlFor(database.url), REDIS_URL: redisServer.url },
+      relayConfig(recorder.url()),
+    );
+    const [api] = await Promise.all([cluster.start('api'), cluster.start('worker')]);
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const answer = await post(api.url, signedEvent(`contact-${i % 4}`).body);
+      expect(answer.status).toBe(200);
+      acknowledged.push(answer.id!);
+    }
+
+    proxy.cut();
+    const refused: string[] = [];
+    const during: { status: number; retryAfter?: string | null }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { body } = signedEvent(`contact-${i % 4}`);
+      const answer = await post(api.url, body);
+      during.push({ status: answer.status, retryAfter: answer.retryAfter });
+      refused.push(body);
+    }
+    expect(
+      during.filter((answer) => answer.status !== 503 || !/^\d+$/.test(answer.retryAfter ?? '')),
+    ).toEqual([]);
+    expect((await fetch(`${api.url}/health/ready`)).status).toBe(503);
+
+    proxy.restore();
+    // Whippy retries what was refused: each is acknowledged once the store is back.
+    for (const body of refused) {
+      let answer = await post(api.url, body);
+      const deadline = Date.now() + 60_000;
+      while (answer.status !== 200 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        answer = await post(api.url, body);
+      }
+      expect(answer.status).toBe(200);
+      acknowledged.push(answer.id!);
+    }
+    await allDelivered(acknowledged);
+    expect(await store.count('select count(*) from events')).toBe(30);
+    const heard = new Set(recorder.calls.map((call) => call.eventId));
+    expect(acknowledged.filter((id) => !heard.has(id))).toEqual([]);
+  }, 300_000);
+});

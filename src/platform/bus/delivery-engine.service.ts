@@ -105,7 +105,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     clearInterval(this.poller);
     for (const lane of this.lanes.values()) lane.stop();
     const deadline = Date.now() + 5000;
-    while ([...this.lanes.values()].some((lane) => lane.active > 0) && Date.now() < deadline) {
+    while (
+      ([...this.lanes.values()].some((lane) => lane.active > 0) || this.concluding.size > 0) &&
+      Date.now() < deadline
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await this.leadership.stop();
@@ -216,7 +219,7 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     const made = (this.joining = this.joining.then(async () => {
       if (!(await written) || !rows) return [];
       const inserted = jobs.filter((_, i) => (rows![i] ?? []).length > 0);
-      if (this.runner) inserted.forEach((job) => this.enqueue(job));
+      if (this.runner) inserted.forEach((job) => this.enqueue({ ...job, fresh: true }));
       // Nothing in memory needs the parsed event when this process runs none of its deliveries.
       for (const job of jobs) if (!this.unfinished.has(job.eventId)) this.cache.delete(job.eventId);
       return inserted;
@@ -321,16 +324,26 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   private async attempt(subscriber: SubscriberDefinition, lane: DeliveryLane, job: Job): Promise<void> {
     job.attempts += 1;
     const attempt = job.attempts;
-    // Committed before the handler starts: a crash inside it is then counted at the next start.
-    if (!(await this.record(job, { status: 'running', attempts: attempt, lastError: job.lastError }))) return;
+    // The running mark makes a crash inside the handler count at the next start (crash-loop
+    // protection). A delivery resumed or retried waits for it to commit before the handler
+    // runs. The first attempt in the process that made the delivery does not wait (one commit
+    // less on the hot path): its mark joins the next group commit, and the outcome is written
+    // only after it. A handler that takes the process down before that commit (a few ms) is
+    // counted from the next start on: at most one more start than MAX_INTERRUPTIONS allows.
+    const marked = this.record(job, { status: 'running', attempts: attempt, lastError: job.lastError });
+    const fresh = job.fresh === true;
+    job.fresh = false;
+    if (!fresh && !(await marked)) return;
     job.attemptStartedAt = Date.now();
     const cached = this.cache.get(job.eventId) ?? (await this.load(job.eventId));
-    if (!cached)
+    if (!cached) {
+      if (!(await marked)) return;
       return this.conclude(lane, job, {
         status: 'dead',
         error: 'the event is missing or no longer valid',
         throttled: false,
       });
+    }
 
     const timeoutMs = subscriber.timeoutMs ?? this.settings.timeoutMs;
     const controller = new AbortController();
@@ -344,6 +357,9 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
     };
     job.startedAt = performance.now();
     const { outcome, handling } = await runHandler(subscriber, cached.event, context, controller, timeoutMs);
+    // The outcome is written after the running mark, never before it (a mark retried after
+    // the outcome would leave the delivery running).
+    if (!(await marked)) return;
 
     if (!outcome.ok && this.stopping.signal.aborted) {
       // Cut off by a stop, not by its own failure: not an attempt, and not a crash to count.
@@ -376,7 +392,20 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       );
       return;
     }
-    await this.conclude(lane, job, verdict);
+    // The handler is done: its slot goes to the next delivery while the outcome commits (the
+    // delivery stays in its lane, holding its key, until then). Concurrency bounds handlers,
+    // not commits: throughput does not wait on the store's fsync.
+    this.background(this.conclude(lane, job, verdict));
+  }
+
+  /** Outcomes being committed after their handler's slot was freed; shutdown waits for them. */
+  private readonly concluding = new Set<Promise<void>>();
+
+  private background(work: Promise<void>): void {
+    const tracked = work
+      .catch((error: unknown) => this.logger.error(`recording an outcome failed: ${describe(error)}`))
+      .finally(() => this.concluding.delete(tracked));
+    this.concluding.add(tracked);
   }
 
   /** Records an outcome, tells the listeners, and moves the lane on once the handler is done. */

@@ -3,7 +3,13 @@ import { DiscoveryModule } from '@nestjs/core';
 import { InboxModule } from '../inbox/inbox.module.js';
 import { DeliveryEngine } from './delivery-engine.service.js';
 import { DeliveryLeadership } from './delivery-leadership.service.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { DeliveryRecovery } from './delivery-recovery.js';
 import { DeliveryRepairs } from './delivery-repairs.service.js';
+import { DeliveryRouter } from './delivery-router.js';
+import { DeliveryRunner } from './delivery-runner.js';
+import { EventCache } from './event-cache.js';
+import { InProcessDeliveryQueue } from './in-process-delivery-queue.js';
 import { DeliveryStats } from './delivery-stats.repository.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { ModuleStore } from './module-store.service.js';
@@ -19,6 +25,13 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
     SubscriberRegistry,
     DeliveryRepository,
     DeliveryLeadership,
+    EventCache,
+    DeliveryRouter,
+    DeliveryRunner,
+    DeliveryRecovery,
+    InProcessDeliveryQueue,
+    // The BullMQ adapter replaces this binding when REDIS_URL is set.
+    { provide: DeliveryQueue, useExisting: InProcessDeliveryQueue },
     DeliveryEngine,
     DeliveryRepairs,
     DeliveryStats,
@@ -27,6 +40,8 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
   exports: [
     SubscriberRegistry,
     DeliveryEngine,
+    DeliveryQueue,
+    DeliveryRouter,
     DeliveryRepository,
     DeliveryRepairs,
     DeliveryStats,

@@ -23,7 +23,7 @@ export interface Job {
   attemptStartedAt?: number;
   /**
    * Made by this process and not yet run: its first attempt does not wait for its running
-   * mark to commit (see DeliveryEngine.attempt).
+   * mark to commit (see DeliveryRunner.attempt).
    */
   fresh?: boolean;
 }

@@ -350,15 +350,23 @@ export class DeliveryRepository {
     return this.writer.write(statements);
   }
 
-  /** Deliveries a stop interrupted or that wait for a retry, oldest event first. */
-  unfinished(): Promise<DeliveriesTable[]> {
-    return this.store.db
+  /** Unfinished deliveries (pending, running, failed) in received order, after a cursor. */
+  unfinished(after: { eventId: string; id: string } | undefined, limit: number): Promise<DeliveriesTable[]> {
+    let q = this.store.db
       .selectFrom('deliveries')
       .selectAll()
       .where('status', 'in', UNFINISHED)
       .orderBy('event_id')
       .orderBy('id')
-      .execute();
+      .limit(limit);
+    if (after)
+      q = q.where((eb) =>
+        eb.or([
+          eb('event_id', '>', after.eventId),
+          eb.and([eb('event_id', '=', after.eventId), eb('id', '>', after.id)]),
+        ]),
+      );
+    return q.execute();
   }
 
   /** Pending deliveries changed since a time (made or claimed by any process), oldest change first. */

@@ -69,6 +69,11 @@ export interface DeliveryConfig {
   concurrency: number;
   /** A handler running longer is aborted and retried. @default 30000 */
   timeoutMs: number;
+  /**
+   * Deliveries (and parsed events) the in-process queue keeps in memory at most; the rest of
+   * a backlog waits in the store and is paged in as room frees. @default 5000
+   */
+  window: number;
 }
 
 export interface ServerConfig {

@@ -448,6 +448,7 @@ function readDelivery(r: ConfigReader, value: unknown): DeliveryConfig {
     'backoff',
     'concurrency',
     'timeoutMs',
+    'window',
   ]);
   const backoff = r.section(tree.backoff, 'delivery.backoff', ['initialMs', 'maxMs', 'jitter']);
   const initialMs = r.integer(backoff.initialMs, 'delivery.backoff.initialMs', 1000, 1, 86_400_000);
@@ -465,5 +466,6 @@ function readDelivery(r: ConfigReader, value: unknown): DeliveryConfig {
     backoff: { initialMs, maxMs, jitter: r.boolean(backoff.jitter, 'delivery.backoff.jitter', true) },
     concurrency: r.integer(tree.concurrency, 'delivery.concurrency', 10, 1, 1000),
     timeoutMs: r.integer(tree.timeoutMs, 'delivery.timeoutMs', 30_000, 1, 3_600_000),
+    window: r.integer(tree.window, 'delivery.window', 5000, 10, 1_000_000),
   };
 }

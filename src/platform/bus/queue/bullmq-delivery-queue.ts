@@ -3,19 +3,15 @@ import { ConfigService } from '@nestjs/config';
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import type { AppConfig, ProcessRole } from '../../../config/app-config.js';
 import type { DeliveriesTable } from '../../inbox/database.js';
+import { DeliveryQueue, QueuedDelivery, SubscriberBacklog } from '../delivery-queue.js';
+import { fromRow } from '../delivery-rows.js';
+import { DeliveryRunner } from '../delivery-runner.js';
 import { DeliveryRepository } from '../delivery.repository.js';
 import { orderingOf } from '../ordering.js';
 import { describe } from '../retry-policy.js';
 import { SubscriberRegistry } from '../subscriber-registry.service.js';
 import type { SubscriberDefinition } from '../subscriber.js';
 import { QueuedDeliveries } from './queued-deliveries.repository.js';
-import { QueuedDeliveryRunner } from './queued-delivery.runner.js';
-
-/** What putting a delivery on the queue needs of its row. */
-export type QueuedRow = Pick<
-  DeliveriesTable,
-  'id' | 'event_id' | 'subscriber_id' | 'order_key' | 'status' | 'next_attempt_at'
->;
 
 /** Redis keys of Switchyard's queues start with this. */
 const PREFIX = 'switchyard';
@@ -41,24 +37,24 @@ const queueName = (subscriberId: string) => `deliveries.${subscriberId.replaceAl
  * puts back.
  */
 @Injectable()
-export class BullmqDeliveryQueue implements BeforeApplicationShutdown {
+export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Queue');
   private readonly redisUrl?: string;
   private readonly role: ProcessRole;
   private readonly concurrency: number;
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
-  private readonly stopping = new AbortController();
-  private trouble?: string;
-  private counts: Record<string, number> = {};
+  private trouble: string | null = null;
+  private counts: Record<string, SubscriberBacklog> = {};
 
   constructor(
     private readonly registry: SubscriberRegistry,
     private readonly repository: DeliveryRepository,
     private readonly rows: QueuedDeliveries,
-    private readonly runner: QueuedDeliveryRunner,
+    private readonly runner: DeliveryRunner,
     config: ConfigService<AppConfig, true>,
   ) {
+    super();
     this.redisUrl = config.get('queue', { infer: true }).redisUrl;
     this.role = config.get('server', { infer: true }).role;
     this.concurrency = config.get('delivery', { infer: true }).concurrency;
@@ -106,8 +102,8 @@ export class BullmqDeliveryQueue implements BeforeApplicationShutdown {
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping.abort(new Error('the service is stopping'));
     // Running handlers see their signal abort; what they hand back goes to another worker.
+    this.runner.stop();
     const closing = Promise.all(this.workers.map((worker) => worker.close()));
     const timer = new Promise((resolve) => setTimeout(resolve, STOP_MS).unref());
     await Promise.race([closing, timer]);
@@ -120,7 +116,7 @@ export class BullmqDeliveryQueue implements BeforeApplicationShutdown {
    * next attempt; an ordered one only when it is the oldest unfinished of its key. Idempotent
    * (the delivery id is the job id). Never rejects: what Redis refuses the sweep adds later.
    */
-  async dispatch(rows: QueuedRow[]): Promise<void> {
+  async dispatch(rows: readonly QueuedRow[]): Promise<void> {
     if (!this.active || rows.length === 0) return;
     const bySubscriber = new Map<string, QueuedRow[]>();
     try {
@@ -155,25 +151,29 @@ export class BullmqDeliveryQueue implements BeforeApplicationShutdown {
     }
   }
 
-  /** Jobs waiting, delayed or running per subscriber, as last counted (by the sweep). */
-  backlog(): Record<string, number> {
+  /** Jobs per subscriber, counted in Redis; while it does not answer, as last counted. */
+  async backlog(): Promise<Record<string, SubscriberBacklog>> {
+    await this.count().catch((error: unknown) => this.failing(error));
     return { ...this.counts };
   }
 
-  /** Why the queue does not work right now; undefined while it does. */
-  problem(): string | undefined {
+  /** Why the queue does not work right now; null while it does. */
+  problem(): string | null {
     return this.trouble;
   }
 
   /** Asks Redis for the counts of every queue; rejects when it does not answer. */
   async count(): Promise<void> {
-    const counts: Record<string, number> = {};
+    const counts: Record<string, SubscriberBacklog> = {};
     for (const id of this.registry.all().keys()) {
       const found = await withTimeout(
         this.queueOf(id).getJobCounts('wait', 'delayed', 'active', 'prioritized'),
         ADD_TIMEOUT_MS,
       );
-      counts[id] = Object.values(found).reduce((sum, n) => sum + n, 0);
+      counts[id] = {
+        waiting: (found.wait ?? 0) + (found.delayed ?? 0) + (found.prioritized ?? 0),
+        running: found.active ?? 0,
+      };
     }
     this.counts = counts;
     this.recovered();
@@ -218,12 +218,20 @@ export class BullmqDeliveryQueue implements BeforeApplicationShutdown {
       // Its turn comes when the older one finishes: that puts it on the queue again.
       if ((await this.repository.olderOfKey({ ...row, order_key: row.order_key }, hold, 1)).length) return;
     }
+    // Stopping: not claimed, so another worker takes it at once.
+    if (this.runner.signal.aborted) return this.later(job, token, Date.now());
     const [claimed] = (await this.repository.write([this.rows.claim(row.id)]))[0] as DeliveriesTable[];
     if (!claimed) return;
-    const result = await this.runner.run(subscriber, claimed, this.stopping.signal);
-    if (result.status === 'failed') return this.later(job, token, result.retryAt);
-    if (result.status === 'handed-back') return this.later(job, token, Date.now());
-    if (result.status === 'unrecorded' || claimed.order_key === null) return;
+    // The claim is the running mark (attempts counted): the runner need not wait for its own.
+    const settled = await this.runner.attempt({
+      ...fromRow(claimed),
+      attempts: claimed.attempts - 1,
+      fresh: true,
+    });
+    // Undefined: cut off by the stop (handed back as pending) or not recorded (the sweep's).
+    if (!settled) return this.runner.signal.aborted ? this.later(job, token, Date.now()) : undefined;
+    if (settled.status === 'failed') return this.later(job, token, settled.retryAt);
+    if (claimed.order_key === null) return;
     const next = await this.rows.head(subscriber.id, claimed.order_key);
     if (next && next.status !== 'running') await this.dispatch([next]);
   }
@@ -245,17 +253,23 @@ export class BullmqDeliveryQueue implements BeforeApplicationShutdown {
 
   private failing(error: unknown): void {
     const reason = `Redis is unreachable: ${describe(error)}`;
-    if (this.trouble === undefined)
+    if (this.trouble === null)
       this.logger.warn(`${reason}; events are still stored and acknowledged, and queued when it is back`);
     this.trouble = reason;
   }
 
   private recovered(): void {
-    if (this.trouble === undefined) return;
-    this.trouble = undefined;
+    if (this.trouble === null) return;
+    this.trouble = null;
     this.logger.log('Redis is reachable again');
   }
 }
+
+/** What putting a delivery on the queue needs of its row. */
+type QueuedRow = Pick<
+  QueuedDelivery,
+  'id' | 'event_id' | 'subscriber_id' | 'order_key' | 'status' | 'next_attempt_at'
+>;
 
 const dueAt = (row: Pick<DeliveriesTable, 'status' | 'next_attempt_at'>): number =>
   row.status === 'failed' && row.next_attempt_at ? Date.parse(row.next_attempt_at) : 0;

@@ -4,6 +4,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AppConfig } from '../../../config/app-config.js';
 import type { DeliveriesTable } from '../../inbox/database.js';
 import { BUS_SIGNALS, DeliverySignal } from '../bus-signals.js';
+import { DeliveryRecovery } from '../delivery-recovery.js';
 import { DeliveryRepository } from '../delivery.repository.js';
 import { describe } from '../retry-policy.js';
 import { SubscriberRegistry } from '../subscriber-registry.service.js';
@@ -23,7 +24,8 @@ const MAX_INTERRUPTIONS = 2;
 /**
  * In every process that runs deliveries from Redis, every few seconds: deliveries left
  * `running` by a worker that died go back to pending (counted, dead past MAX_INTERRUPTIONS),
- * and the due heads that a crash or a Redis outage left off the queue go back on it. Every
+ * events an api stored but did not classify are classified, and the due heads that a crash
+ * or a Redis outage left off the queue go back on it. Every
  * step is idempotent (conditional updates, job id = delivery id): any number of workers may
  * sweep at once.
  */
@@ -42,6 +44,7 @@ export class DeliverySweep implements OnApplicationBootstrap, BeforeApplicationS
     private readonly repository: DeliveryRepository,
     private readonly emitter: EventEmitter2,
     private readonly registry: SubscriberRegistry,
+    private readonly recovery: DeliveryRecovery,
     private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
@@ -71,6 +74,11 @@ export class DeliverySweep implements OnApplicationBootstrap, BeforeApplicationS
     try {
       await this.reclaim();
       const now = Date.now();
+      // Events an api stored but did not classify (it stopped first) become deliveries.
+      await this.recovery.classifyStored({
+        statuses: ['received'],
+        until: new Date(now - GRACE_MS).toISOString(),
+      });
       const heads = await this.rows.heads({
         dueBy: new Date(now + LOOKAHEAD_MS).toISOString(),
         before: new Date(now - GRACE_MS).toISOString(),

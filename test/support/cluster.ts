@@ -11,7 +11,7 @@ export const RELAY_SECRET = `whsec_${Buffer.from('scale-out relay secret, 32 byt
 export const relayConfig = (url: string) => `
 delivery:
   maxAttempts: 50
-  timeoutMs: 2000
+  timeoutMs: 5000
   backoff: { initialMs: 200, maxMs: 2000, jitter: false }
 relay:
   targets:
@@ -20,7 +20,7 @@ relay:
       secret: ${RELAY_SECRET}
       events: [message.created]
       orderBy: data.contact_id
-      timeoutMs: 2000
+      timeoutMs: 5000
 `;
 
 /**

@@ -45,11 +45,17 @@ export class DeliveryRecorder {
           this.overlaps.push(`key ${call.key} ran twice at once`);
         this.running.add(call.delivery);
         if (call.key) this.keysRunning.add(call.key);
-        setTimeout(() => {
+        const end = () => {
+          if (call.endedAt !== undefined) return;
           this.running.delete(call.delivery);
           if (call.key) this.keysRunning.delete(call.key);
           call.endedAt = Date.now();
-          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+        };
+        // A caller that gave up (its timeout) closed the connection: that call is over.
+        res.on('close', end);
+        setTimeout(() => {
+          end();
+          if (!res.destroyed) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
         }, Math.random() * this.holdMs);
       });
     });

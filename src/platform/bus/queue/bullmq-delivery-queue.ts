@@ -165,7 +165,7 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
   /** Asks Redis for the counts of every queue; rejects when it does not answer. */
   async count(): Promise<void> {
     const counts: Record<string, SubscriberBacklog> = {};
-    for (const id of this.registry.all().keys()) {
+    for (const id of this.subscriberIds()) {
       const found = await withTimeout(
         this.queueOf(id).getJobCounts('wait', 'delayed', 'active', 'prioritized'),
         ADD_TIMEOUT_MS,
@@ -181,9 +181,14 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
 
   /** Redis answers (for /health/ready). */
   async ping(): Promise<void> {
-    const [id] = this.registry.all().keys();
+    const [id] = this.subscriberIds();
     if (id === undefined) return;
     await withTimeout(this.queueOf(id).getJobCounts('wait'), ADD_TIMEOUT_MS);
+  }
+
+  /** Subscribers that can run here: a module that is off has no queue (and no connection). */
+  private subscriberIds(): string[] {
+    return [...this.registry.all().values()].filter((s) => !s.unavailable).map((s) => s.id);
   }
 
   private async isHead(row: QueuedRow): Promise<boolean> {

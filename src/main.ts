@@ -96,7 +96,7 @@ async function main(): Promise<void> {
   } else if (!config.admin.enabled) {
     logger.log('ADMIN_TOKEN is not set: /admin is off');
   }
-  logger.log(`Switchyard listening on ${url} (APP_ENV=${config.env}, role ${config.server.role})`);
+  logger.log(`Switchyard listening on ${url} (APP_ENV=${config.env}), role ${config.server.role}`);
 }
 
 /**

@@ -95,6 +95,38 @@ describeWith(needed, 'api and worker processes when Redis or PostgreSQL goes awa
     expect(recorder.overlaps).toEqual([]);
   }, 300_000);
 
+  it('SIGTERM of a worker while its handlers run: it exits 0 and hands them back; the other worker delivers them', async () => {
+    const slow = await DeliveryRecorder.start(3000);
+    try {
+      cluster = new Cluster(
+        { DATABASE_URL: database.url, REDIS_URL: redisServer.url },
+        relayConfig(slow.url()),
+      );
+      const [api, first] = await Promise.all([
+        cluster.start('api'),
+        cluster.start('worker'),
+        cluster.start('worker'),
+      ]);
+      const ids: string[] = [];
+      for (let i = 0; i < 40; i++) ids.push((await post(api.url, signedEvent(`contact-${i}`).body)).id!);
+      await waitFor(
+        'handlers running',
+        async () => slow.calls.some((call) => call.endedAt === undefined),
+        60_000,
+      );
+      first.process.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      await allDelivered(ids);
+      // Handed back, not cut off: no attempt counts as interrupted, no delivery as crashed.
+      expect(await store.count(`select count(*) from delivery_attempts where outcome = 'interrupted'`)).toBe(
+        0,
+      );
+      expect(await store.count('select count(*) from deliveries where interruptions > 0')).toBe(0);
+    } finally {
+      await slow.close();
+    }
+  }, 300_000);
+
   it('PostgreSQL cut: 503 with Retry-After and nothing acknowledged; once it is back, everything is stored and delivered', async () => {
     const target = new URL(database.url);
     proxy = await TcpProxy.start(target.hostname, Number(target.port) || 5432);

@@ -95,6 +95,39 @@ describeWith(needed, 'api and worker processes when Redis or PostgreSQL goes awa
     expect(recorder.overlaps).toEqual([]);
   }, 300_000);
 
+  it('on the queue, a failing target is retried with backoff until it answers, and a dead delivery retried through an api runs again on a worker', async () => {
+    cluster = new Cluster(
+      { DATABASE_URL: database.url, REDIS_URL: redisServer.url, ADMIN_TOKEN: 'admin-token' },
+      relayConfig(recorder.url()),
+    );
+    const [api] = await Promise.all([cluster.start('api'), cluster.start('worker')]);
+    // Three 503s (retried), then a 400 (permanent: dead), then 200s.
+    recorder.answer(503, 503, 503);
+    const retried = (await post(api.url, signedEvent('contact-a').body)).id!;
+    await allDelivered([retried]);
+    expect(recorder.calls.filter((call) => call.eventId === retried)).toHaveLength(4);
+    expect(await store.count(`select count(*) from delivery_attempts where outcome = 'failed'`)).toBe(3);
+
+    recorder.answer(400);
+    const dead = (await post(api.url, signedEvent('contact-b').body)).id!;
+    await waitFor(
+      'the delivery is dead',
+      async () =>
+        (await store.count(`select count(*) from deliveries where status = 'dead' and event_id = $1`, [
+          dead,
+        ])) === 1,
+      60_000,
+    );
+    const [row] = await store.rows<{ id: string }>('select id from deliveries where event_id = $1', [dead]);
+    const retry = await fetch(`${api.url}/admin/api/deliveries/${row.id}/retry`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer admin-token' },
+    });
+    expect(retry.status).toBeLessThan(300);
+    await allDelivered([dead]);
+    expect(recorder.calls.filter((call) => call.eventId === dead)).toHaveLength(2);
+  }, 300_000);
+
   it('SIGTERM of a worker while its handlers run: it exits 0 and hands them back; the other worker delivers them', async () => {
     const slow = await DeliveryRecorder.start(3000);
     try {

@@ -32,7 +32,7 @@ export class Cluster {
   private readonly configDir: string;
 
   constructor(
-    private readonly env: { DATABASE_URL: string; REDIS_URL?: string },
+    private readonly env: { DATABASE_URL: string; REDIS_URL?: string; ADMIN_TOKEN?: string },
     config: string,
   ) {
     this.configDir = configDirWith(config);

@@ -22,6 +22,8 @@ export class DeliveryRecorder {
   private readonly running = new Set<string>();
   private readonly keysRunning = new Set<string>();
   private readonly server: Server;
+  /** Statuses for the next calls, in order; 200 once they are used up. */
+  private readonly script: number[] = [];
 
   private constructor(private readonly holdMs: number) {
     this.server = createServer((req, res) => {
@@ -55,7 +57,8 @@ export class DeliveryRecorder {
         res.on('close', end);
         setTimeout(() => {
           end();
-          if (!res.destroyed) res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+          const status = this.script.shift() ?? 200;
+          if (!res.destroyed) res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
         }, Math.random() * this.holdMs);
       });
     });
@@ -65,6 +68,12 @@ export class DeliveryRecorder {
     const recorder = new DeliveryRecorder(holdMs);
     await new Promise<void>((resolve) => recorder.server.listen(0, '127.0.0.1', resolve));
     return recorder;
+  }
+
+  /** The next calls are answered with these statuses, in order. */
+  answer(...statuses: number[]): this {
+    this.script.push(...statuses);
+    return this;
   }
 
   url(): string {

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, type NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
@@ -9,6 +10,7 @@ import type { AppConfig, ServerConfig } from './config/app-config.js';
 import { setupAdminDocs } from './platform/admin/admin-docs.js';
 import { ErrorBodyFilter } from './platform/http/error-body.filter.js';
 import { InputValidationPipe } from './platform/http/input-validation.pipe.js';
+import { workerRoutesOnly } from './platform/http/worker-routes.js';
 
 /**
  * Nest's global body parser is off: the webhook route must see its bytes unparsed (the guard
@@ -24,6 +26,9 @@ export function configureApp(app: INestApplication): INestApplication {
   // No ETag: hashing every webhook's answer cost ~1.5% of ingest's CPU, and nothing served here
   // gains from revalidation (JSON answers; the admin page and its assets are a few kB).
   express_.set('etag', false);
+  // Before Nest's routes (registered at init): a worker has no webhooks and no /admin.
+  if (app.get(ConfigService<AppConfig, true>).get('server', { infer: true }).role === 'worker')
+    express_.use(workerRoutesOnly);
   // One body for every error, on every route; DTOs checked wherever a handler declares one.
   app.useGlobalFilters(new ErrorBodyFilter());
   app.useGlobalPipes(new InputValidationPipe());

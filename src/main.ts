@@ -18,6 +18,18 @@ function defaultEnvFromArguments(): string | undefined {
   return flag?.slice('--default-app-env='.length) || undefined;
 }
 
+/**
+ * `--role api|worker|all` (or `--role=…`): wins over ROLE, through the same validation. An
+ * argument without a value is kept as given so that validation names it.
+ */
+function environmentWithRole(): NodeJS.ProcessEnv {
+  const args = process.argv.slice(2);
+  const i = args.findIndex((arg) => arg === '--role' || arg.startsWith('--role='));
+  if (i < 0) return process.env;
+  const role = args[i].startsWith('--role=') ? args[i].slice('--role='.length) : (args[i + 1] ?? '');
+  return { ...process.env, ROLE: role || '(empty)' };
+}
+
 function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(1);
@@ -46,7 +58,7 @@ async function checkPort(port: number): Promise<void> {
 async function main(): Promise<void> {
   let config: AppConfig;
   try {
-    config = loadAppConfig({ defaultEnv: defaultEnvFromArguments() });
+    config = loadAppConfig({ defaultEnv: defaultEnvFromArguments(), env: environmentWithRole() });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     fail(error.message);
@@ -84,7 +96,7 @@ async function main(): Promise<void> {
   } else if (!config.admin.enabled) {
     logger.log('ADMIN_TOKEN is not set: /admin is off');
   }
-  logger.log(`Switchyard listening on ${url} (APP_ENV=${config.env})`);
+  logger.log(`Switchyard listening on ${url} (APP_ENV=${config.env}), role ${config.server.role}`);
 }
 
 /**

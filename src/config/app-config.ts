@@ -69,6 +69,11 @@ export interface DeliveryConfig {
   concurrency: number;
   /** A handler running longer is aborted and retried. @default 30000 */
   timeoutMs: number;
+  /**
+   * Deliveries (and parsed events) the in-process queue keeps in memory at most; the rest of
+   * a backlog waits in the store and is paged in as room frees. @default 5000
+   */
+  window: number;
 }
 
 /** What the store keeps, and how it prunes the rest (README "Retention"). */
@@ -100,6 +105,20 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** PUBLIC_URL: the base URL Whippy posts to, without a trailing slash. */
   publicUrl?: string;
+  /**
+   * ROLE or `--role`: `api` receives, stores and classifies and runs no handler; `worker`
+   * runs deliveries and serves only /health and /metrics; `all` both. @default 'all'
+   */
+  role: ProcessRole;
+}
+
+export type ProcessRole = 'api' | 'worker' | 'all';
+export const PROCESS_ROLES: readonly ProcessRole[] = ['api', 'worker', 'all'];
+
+/** The delivery queue: in-process by default, BullMQ on Redis when a URL is set. */
+export interface QueueConfig {
+  /** REDIS_URL: `redis://…` switches the delivery queue to BullMQ. */
+  redisUrl?: string;
 }
 
 export interface DiagnosticsConfig {
@@ -133,6 +152,7 @@ export interface AppConfig {
   env: string;
   server: ServerConfig;
   store: { dataDir: string; databaseUrl?: string };
+  queue: QueueConfig;
   sources: Record<string, SourceConfig>;
   admin: {
     token?: string;

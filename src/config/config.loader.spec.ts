@@ -212,4 +212,25 @@ describe(loadPlatformConfig.name, () => {
     expect(error.message).toContain(join(dir, 'test.yaml'));
     expect(error.message).toMatch(/line \d+/);
   });
+
+  it('reads ROLE and REDIS_URL, and refuses a role or a Redis URL it does not know', () => {
+    const env = { APP_ENV: 'development', DATA_DIR: dataDir() };
+    const config = loadConfig({
+      configDir: configDir({}),
+      env: { ...env, ROLE: 'worker', REDIS_URL: 'redis://127.0.0.1:6379' },
+    });
+    expect(config.server.role).toBe('worker');
+    expect(config.queue.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(loadConfig({ configDir: configDir({}), env }).server.role).toBe('all');
+    const error = errorOf(() =>
+      loadConfig({
+        configDir: configDir({}),
+        env: { ...env, ROLE: 'broker', REDIS_URL: 'http://cache:6379' },
+      }),
+    );
+    expect(error.message).toContain(
+      'server.role (ROLE or --role): must be one of api, worker, all, got "broker"',
+    );
+    expect(error.message).toContain('queue.redisUrl: must be a redis:// or rediss:// URL (REDIS_URL)');
+  });
 });

@@ -108,6 +108,8 @@ function applyEnvironment(tree: Tree, env: NodeJS.ProcessEnv): void {
   set(['server', 'port'], env.PORT);
   set(['store', 'dataDir'], env.DATA_DIR);
   set(['store', 'databaseUrl'], env.DATABASE_URL);
+  set(['queue', 'redisUrl'], env.REDIS_URL);
+  set(['server', 'role'], env.ROLE);
   set(['admin', 'token'], env.ADMIN_TOKEN);
   set(['log', 'level'], env.LOG_LEVEL);
   set(['log', 'redact'], env.LOG_REDACT);

@@ -4,6 +4,7 @@ import {
   FilterCondition,
   HmacSchemeOptions,
   RetentionConfig,
+  PROCESS_ROLES,
   SchemeName,
   SourceConfig,
   SourceMode,
@@ -17,6 +18,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const SECTIONS = [
   'server',
   'store',
+  'queue',
   'sources',
   'subscribers',
   'delivery',
@@ -171,7 +173,13 @@ export function validateConfig(
     'keepAliveTimeoutMs',
     'shutdownTimeoutMs',
     'publicUrl',
+    'role',
   ]);
+  const queue = r.section(tree.queue, 'queue', ['redisUrl']);
+  const redisUrl = r.string(queue.redisUrl, 'queue.redisUrl');
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) {
+    r.problem('queue.redisUrl', 'must be a redis:// or rediss:// URL (REDIS_URL)');
+  }
   const store = r.section(tree.store, 'store', ['dataDir', 'databaseUrl']);
   const admin = r.section(tree.admin, 'admin', ['token']);
   const diagnostics = r.section(tree.diagnostics, 'diagnostics', [
@@ -219,6 +227,7 @@ export function validateConfig(
     env: appEnv,
     server: readServer(r, server),
     store: { dataDir: r.string(store.dataDir, 'store.dataDir') ?? './data', databaseUrl },
+    queue: { redisUrl },
     sources,
     admin: { token, enabled: Boolean(token) || development },
     diagnostics: {
@@ -272,6 +281,7 @@ function readServer(r: ConfigReader, server: Tree): AppConfig['server'] {
     keepAliveTimeoutMs: r.integer(server.keepAliveTimeoutMs, 'server.keepAliveTimeoutMs', 5000, 0, 600_000),
     shutdownTimeoutMs: r.integer(server.shutdownTimeoutMs, 'server.shutdownTimeoutMs', 10_000, 1000, 600_000),
     publicUrl: r.httpUrl(server.publicUrl, 'server.publicUrl (PUBLIC_URL)'),
+    role: r.choice(server.role, 'server.role (ROLE or --role)', PROCESS_ROLES, 'all'),
   };
 }
 
@@ -441,6 +451,7 @@ function readDelivery(r: ConfigReader, value: unknown): DeliveryConfig {
     'backoff',
     'concurrency',
     'timeoutMs',
+    'window',
   ]);
   const backoff = r.section(tree.backoff, 'delivery.backoff', ['initialMs', 'maxMs', 'jitter']);
   const initialMs = r.integer(backoff.initialMs, 'delivery.backoff.initialMs', 1000, 1, 86_400_000);
@@ -458,6 +469,7 @@ function readDelivery(r: ConfigReader, value: unknown): DeliveryConfig {
     backoff: { initialMs, maxMs, jitter: r.boolean(backoff.jitter, 'delivery.backoff.jitter', true) },
     concurrency: r.integer(tree.concurrency, 'delivery.concurrency', 10, 1, 1000),
     timeoutMs: r.integer(tree.timeoutMs, 'delivery.timeoutMs', 30_000, 1, 3_600_000),
+    window: r.integer(tree.window, 'delivery.window', 5000, 10, 1_000_000),
   };
 }
 

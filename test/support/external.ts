@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { hasRedisServer, pingRedis } from './redis-server.js';
 
 /**
  * Suites that need PostgreSQL or Redis read TEST_DATABASE_URL / TEST_REDIS_URL. On a plain
@@ -25,8 +26,29 @@ export async function postgres(): Promise<External> {
   }
 }
 
-function unavailable(reason: string): External {
-  if (!process.env.CI) process.stderr.write(`skipping PostgreSQL suites: ${reason}\n`);
+/**
+ * Redis at TEST_REDIS_URL answers PING, and a redis-server binary is there for the tests
+ * that start private ones (to stop and restart them without touching the shared one).
+ */
+export async function redis(): Promise<External> {
+  const url = process.env.TEST_REDIS_URL;
+  if (!url) return unavailable('TEST_REDIS_URL is not set', 'Redis');
+  const { hostname, port } = new URL(url);
+  if (hostname !== '127.0.0.1' && hostname !== 'localhost')
+    return unavailable(`TEST_REDIS_URL must be on loopback, got ${hostname}`, 'Redis');
+  if (!(await pingRedis(Number(port) || 6379, hostname)))
+    return unavailable(`Redis at ${url} is unreachable`, 'Redis');
+  if (!hasRedisServer()) return unavailable('no redis-server binary on the PATH', 'Redis');
+  return { url, available: true };
+}
+
+/** Every one of them available, or the first that is not. */
+export function allOf(...externals: External[]): External {
+  return externals.find((external) => !external.available) ?? { available: true };
+}
+
+function unavailable(reason: string, what = 'PostgreSQL'): External {
+  if (!process.env.CI) process.stderr.write(`skipping ${what} suites: ${reason}\n`);
   return { available: false, reason };
 }
 

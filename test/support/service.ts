@@ -24,13 +24,16 @@ export interface RunningService {
   exited: Promise<number | null>;
 }
 
-/** Starts the built service (dist/main.js) as its own process, the way `npm start` does. */
+/**
+ * Starts the built service (dist/main.js) as its own process, the way `npm start` does;
+ * `args` go on its command line (`['--role', 'worker']`).
+ */
 export async function spawnService(
   env: Record<string, string>,
-  options: { waitReady?: boolean } = {},
+  options: { waitReady?: boolean; args?: string[]; readyMs?: number } = {},
 ): Promise<RunningService> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, ['dist/main.js', ...(options.args ?? [])], {
     env: { PATH: process.env.PATH, PORT: String(port), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -40,19 +43,22 @@ export async function spawnService(
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const service = { url: `http://127.0.0.1:${port}`, process: child, output: () => output, exited };
   if (options.waitReady === false) return service;
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + (options.readyMs ?? 20_000);
   let ended = false;
+  let last = 'no answer';
   void exited.then(() => (ended = true));
   while (Date.now() < deadline && !ended) {
     try {
-      if ((await fetch(`${service.url}/health/ready`)).ok) return service;
+      const res = await fetch(`${service.url}/health/ready`);
+      if (res.ok) return service;
+      last = `${res.status} ${await res.text()}`;
     } catch {
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`service did not become ready:\n${output}`);
+  throw new Error(`service did not become ready (last answer: ${last}):\n${output}`);
 }
 
 /** A signed message.created with a fresh request_id, POSTed to a running service's whippy source. */

@@ -3,10 +3,19 @@ import { DiscoveryModule } from '@nestjs/core';
 import { InboxModule } from '../inbox/inbox.module.js';
 import { DeliveryEngine } from './delivery-engine.service.js';
 import { DeliveryLeadership } from './delivery-leadership.service.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { DeliveryRecovery } from './delivery-recovery.js';
 import { DeliveryRepairs } from './delivery-repairs.service.js';
+import { DeliveryRouter } from './delivery-router.js';
+import { DeliveryRunner } from './delivery-runner.js';
+import { EventCache } from './event-cache.js';
+import { InProcessDeliveryQueue } from './in-process-delivery-queue.js';
 import { DeliveryStats } from './delivery-stats.repository.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { ModuleStore } from './module-store.service.js';
+import { BullmqDeliveryQueue } from './queue/bullmq-delivery-queue.js';
+import { DeliverySweep } from './queue/delivery-sweep.service.js';
+import { QueuedDeliveries } from './queue/queued-deliveries.repository.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
 /**
@@ -19,14 +28,32 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
     SubscriberRegistry,
     DeliveryRepository,
     DeliveryLeadership,
+    EventCache,
+    DeliveryRouter,
+    DeliveryRunner,
+    DeliveryRecovery,
+    InProcessDeliveryQueue,
+    BullmqDeliveryQueue,
+    // BullMQ on Redis when REDIS_URL is set; otherwise lanes in this process's memory.
+    {
+      provide: DeliveryQueue,
+      inject: [BullmqDeliveryQueue, InProcessDeliveryQueue],
+      useFactory: (bullmq: BullmqDeliveryQueue, inProcess: InProcessDeliveryQueue) =>
+        bullmq.active ? bullmq : inProcess,
+    },
     DeliveryEngine,
     DeliveryRepairs,
     DeliveryStats,
     ModuleStore,
+    QueuedDeliveries,
+    DeliverySweep,
   ],
   exports: [
+    BullmqDeliveryQueue,
     SubscriberRegistry,
     DeliveryEngine,
+    DeliveryQueue,
+    DeliveryRouter,
     DeliveryRepository,
     DeliveryRepairs,
     DeliveryStats,

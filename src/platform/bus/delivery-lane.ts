@@ -21,6 +21,11 @@ export interface Job {
   startedAt?: number;
   /** Date.now() when the current attempt started (set running), for its history row. */
   attemptStartedAt?: number;
+  /**
+   * Made by this process and not yet run: its first attempt does not wait for its running
+   * mark to commit (see DeliveryRunner.attempt).
+   */
+  fresh?: boolean;
 }
 
 /** Received order: by event id (sortable), then delivery id. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { DeliveriesTable } from '../inbox/database.js';
 import { eventTypeMatches } from '../events/index.js';
-import { DeliveryEngine } from './delivery-engine.service.js';
+import { DeliveryQueue } from './delivery-queue.js';
+import { DeliveryRouter } from './delivery-router.js';
 import { toIncoming } from './delivery-rows.js';
 import { DeliveryRepository, DeliveryView, toView } from './delivery.repository.js';
 import {
@@ -27,7 +28,8 @@ const receivedOrder = (a: DeliveriesTable, b: DeliveriesTable): number =>
 @Injectable()
 export class DeliveryRepairs {
   constructor(
-    private readonly engine: DeliveryEngine,
+    private readonly router: DeliveryRouter,
+    private readonly queue: DeliveryQueue,
     private readonly repository: DeliveryRepository,
   ) {}
 
@@ -38,7 +40,7 @@ export class DeliveryRepairs {
   async replay(eventId: string, subscriberIds?: string[]): Promise<DeliveryView[]> {
     const [row] = await this.repository.events({ ids: [eventId], limit: 1 });
     if (!row) throw new EventNotFound(eventId);
-    const routes = this.engine.routeTable;
+    const routes = this.router.routeTable;
     const only = subscriberIds?.map((id) => {
       const route = routes.route(id);
       if (!route)
@@ -58,43 +60,30 @@ export class DeliveryRepairs {
       }
       return route.subscriber;
     });
-    const outcome = this.engine.classify(toIncoming(row), only, false);
-    if (outcome.jobs.length === 0) {
+    const outcome = this.router.classify(toIncoming(row), only, false);
+    if (outcome.rows.length === 0) {
       await this.repository.write(outcome.statements);
       const [event] = await this.repository.events({ ids: [eventId], limit: 1 });
       throw new RepairConflict('not_delivered', `event ${eventId} is ${event.status}: nothing to deliver`, {
         status: event.status,
       });
     }
-    const made = await this.engine.commit(outcome);
-    const now = new Date().toISOString();
-    return made.map((job) => ({
-      id: job.id,
-      eventId: job.eventId,
-      subscriberId: job.subscriberId,
-      status: 'pending',
-      attempts: 0,
-      throttles: 0,
-      nextAttemptAt: null,
-      lastError: null,
-      createdAt: now,
-      updatedAt: now,
-      finishedAt: null,
-    }));
+    const made = await this.router.commit(outcome);
+    return made.map(toView);
   }
 
   /** Runs a failed or dead delivery again now, with a fresh attempt budget. */
   async retry(deliveryId: string): Promise<DeliveryView> {
     const row = await this.repository.get(deliveryId);
     if (!row) throw new DeliveryNotFound(deliveryId);
-    if (!this.engine.knows(row.subscriber_id))
+    if (!this.router.knows(row.subscriber_id))
       throw new RepairConflict('unknown_subscriber', `subscriber ${row.subscriber_id} no longer exists`);
     const [claimed] = await this.claim([row.id]);
     if (!claimed) {
       const now = await this.repository.get(deliveryId);
       throw new RepairConflict('not_retryable', `delivery ${deliveryId} is ${now?.status ?? row.status}`);
     }
-    this.engine.adopt(claimed);
+    await this.queue.dispatch([claimed]);
     return toView(claimed);
   }
 
@@ -103,7 +92,7 @@ export class DeliveryRepairs {
    * share the work: each counts the deliveries it claimed.
    */
   async redrive(subscriberId: string): Promise<{ redriven: number }> {
-    if (!this.engine.knows(subscriberId)) throw new UnknownSubscriber(subscriberId);
+    if (!this.router.knows(subscriberId)) throw new UnknownSubscriber(subscriberId);
     let redriven = 0;
     let after: { eventId: string; id: string } | undefined;
     for (;;) {
@@ -112,7 +101,7 @@ export class DeliveryRepairs {
       const last = rows[rows.length - 1];
       after = { eventId: last.event_id, id: last.id };
       const claimed = await this.claim(rows.map((r) => r.id));
-      claimed.sort(receivedOrder).forEach((r) => this.engine.adopt(r));
+      await this.queue.dispatch(claimed.sort(receivedOrder));
       redriven += claimed.length;
     }
   }
@@ -125,7 +114,7 @@ export class DeliveryRepairs {
     subscriberId: string,
     range: { since?: string; until?: string; dryRun: boolean },
   ): Promise<{ matched: number; created: number; dryRun: boolean }> {
-    const route = this.engine.routeTable.route(subscriberId);
+    const route = this.router.routeTable.route(subscriberId);
     if (!route) throw new UnknownSubscriber(subscriberId);
     if (!route.enabled)
       throw new RepairConflict(
@@ -161,7 +150,7 @@ export class DeliveryRepairs {
         matched++;
         // Another backfill may make it first: the store keeps one delivery per event and subscriber.
         if (!range.dryRun)
-          created += (await this.engine.commit(this.engine.classify(incoming, [route.subscriber]))).length;
+          created += (await this.router.commit(this.router.classify(incoming, [route.subscriber]))).length;
       }
     }
     return { matched, created, dryRun: range.dryRun };

@@ -1,5 +1,5 @@
-import type { DeliveriesTable } from '../inbox/database.js';
 import type { Job } from './delivery-lane.js';
+import type { QueuedDelivery } from './delivery-queue.js';
 
 /** A stored event on its way to classification. */
 export interface Incoming {
@@ -35,7 +35,7 @@ export function toIncoming(row: {
   };
 }
 
-export function fromRow(row: DeliveriesTable): Job {
+export function fromRow(row: QueuedDelivery): Job {
   return {
     id: row.id,
     eventId: row.event_id,

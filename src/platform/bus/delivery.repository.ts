@@ -92,7 +92,7 @@ const DELIVERY_COLUMNS = [
 @Injectable()
 export class DeliveryRepository {
   readonly nextId = monotonicFactory();
-  private readonly sql: { insert: string; update: string; eventStatus: string };
+  private readonly sql: { insert: string; update: string; eventStatus: string; attempt: string };
 
   constructor(
     @Inject(STORE) private readonly store: Store,
@@ -121,6 +121,12 @@ export class DeliveryRepository {
         })
         .where('id', '=', '')
         .compile().sql,
+      attempt: this.attemptInsert('', {
+        startedAt: 0,
+        finishedAt: 0,
+        outcome: 'succeeded',
+        error: null,
+      }).sql,
       eventStatus: db
         .updateTable('events')
         .set({ status: '', errors: null, updated_at: '' })
@@ -169,6 +175,26 @@ export class DeliveryRepository {
     deliveryId: string,
     attempt: { startedAt: number; finishedAt: number; outcome: AttemptOutcome; error: string | null },
   ): Statement {
+    // Compiled once at start (attemptInsert); the parameters in its order.
+    return {
+      sql: this.sql.attempt,
+      parameters: [
+        this.nextId(),
+        deliveryId,
+        deliveryId,
+        new Date(attempt.startedAt).toISOString(),
+        new Date(attempt.finishedAt).toISOString(),
+        Math.max(0, Math.round(attempt.finishedAt - attempt.startedAt)),
+        attempt.outcome,
+        attempt.error,
+      ],
+    };
+  }
+
+  private attemptInsert(
+    deliveryId: string,
+    attempt: { startedAt: number; finishedAt: number; outcome: AttemptOutcome; error: string | null },
+  ) {
     return this.store.db
       .insertInto('delivery_attempts')
       .values({
@@ -324,15 +350,23 @@ export class DeliveryRepository {
     return this.writer.write(statements);
   }
 
-  /** Deliveries a stop interrupted or that wait for a retry, oldest event first. */
-  unfinished(): Promise<DeliveriesTable[]> {
-    return this.store.db
+  /** Unfinished deliveries (pending, running, failed) in received order, after a cursor. */
+  unfinished(after: { eventId: string; id: string } | undefined, limit: number): Promise<DeliveriesTable[]> {
+    let q = this.store.db
       .selectFrom('deliveries')
       .selectAll()
       .where('status', 'in', UNFINISHED)
       .orderBy('event_id')
       .orderBy('id')
-      .execute();
+      .limit(limit);
+    if (after)
+      q = q.where((eb) =>
+        eb.or([
+          eb('event_id', '>', after.eventId),
+          eb.and([eb('event_id', '=', after.eventId), eb('id', '>', after.id)]),
+        ]),
+      );
+    return q.execute();
   }
 
   /** Pending deliveries changed since a time (made or claimed by any process), oldest change first. */

@@ -100,8 +100,10 @@ function createPrivately(dataDir: string, file: string): void {
 export function openStore(options: { dataDir: string; databaseUrl?: string }): Store {
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
-    // An idle client losing its server must not crash the process; the next query reports it.
+    // A client losing its server must not crash the process, idle (the pool's 'error') or
+    // checked out between two queries (its own 'error'); the next query reports it.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const url = new URL(options.databaseUrl);
     url.password = url.password ? '***' : '';
     return {

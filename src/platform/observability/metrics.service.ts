@@ -3,6 +3,7 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BUS_SIGNALS, type DeliverySignal } from '../bus/bus-signals.js';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
+import { DeliveryQueue } from '../bus/delivery-queue.js';
 import { DeliveryStats } from '../bus/delivery-stats.repository.js';
 import { timeOfId } from '../inbox/event-stats.repository.js';
 import { type RetentionRun, STORE_SIGNALS, type StoreCommittedSignal } from '../inbox/store-signals.js';
@@ -87,10 +88,11 @@ export class Metrics {
   constructor(
     private readonly engine: DeliveryEngine,
     private readonly deliveries: DeliveryStats,
+    private readonly queue: DeliveryQueue,
   ) {
     collectDefaultMetrics({ register: this.registry });
     const backlog = () => this.backlog();
-    const inProcess = () => this.engine.backlog();
+    const inProcess = () => this.queue.backlog();
     new Gauge({
       name: 'switchyard_delivery_backlog',
       help: 'Unfinished deliveries in the store (pending, running, or failed and waiting for a retry), by subscriber',
@@ -117,9 +119,10 @@ export class Metrics {
       help: "Deliveries waiting or running in this process's memory, by subscriber",
       labelNames: ['subscriber'] as const,
       registers: [this.registry],
-      collect() {
+      async collect() {
         this.reset();
-        for (const [subscriber, size] of Object.entries(inProcess())) this.set({ subscriber }, size);
+        for (const [subscriber, { waiting, running }] of Object.entries(await inProcess()))
+          this.set({ subscriber }, waiting + running);
       },
     });
   }

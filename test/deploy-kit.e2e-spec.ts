@@ -76,12 +76,6 @@ function variablesTheServiceReads(): Set<string> {
   return names;
 }
 
-/**
- * Variables the kit sets for the roles and the BullMQ queue of issue 10, read by code that lands
- * beside this kit. Once the service reads one, the test below asks for its removal from here.
- */
-const LANDING_WITH_ROLES = ['ROLE', 'REDIS_URL'];
-
 interface ComposeService {
   build?: unknown;
   image?: string;
@@ -217,14 +211,9 @@ describe('compose.yaml', () => {
   it('sets only variables the service reads', () => {
     const read = variablesTheServiceReads();
     const set = new Set(built.flatMap(([, service]) => Object.keys(service.environment ?? {})));
-    const unread = [...set].filter((name) => !read.has(name) && !LANDING_WITH_ROLES.includes(name));
+    const unread = [...set].filter((name) => !read.has(name));
     expect(unread).toEqual([]);
-    const landed = LANDING_WITH_ROLES.filter((name) => read.has(name));
-    // Once ROLE and REDIS_URL are read by the service, the list above has done its job.
-    expect({ landed, remove: 'from LANDING_WITH_ROLES in test/deploy-kit.e2e-spec.ts' }).toEqual({
-      landed: [],
-      remove: expect.any(String),
-    });
+    expect([...set]).toEqual(expect.arrayContaining(['ROLE', 'REDIS_URL', 'DATABASE_URL']));
   });
 
   it('starts the service only once PostgreSQL and Redis answer their health checks', () => {

@@ -7,6 +7,7 @@ import * as m0004 from './0004-module-state.js';
 import * as m0005 from './0005-delivery-attempts.js';
 import * as m0006 from './0006-admin-indexes.js';
 import * as m0007 from './0007-events-source-index.js';
+import * as m0008 from './0008-delivery-due-index.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -23,6 +24,7 @@ const STEPS: Record<string, Step> = {
   '0005-delivery-attempts': m0005,
   '0006-admin-indexes': m0006,
   '0007-events-source-index': m0007,
+  '0008-delivery-due-index': m0008,
 };
 
 class CodeMigrationProvider implements MigrationProvider {

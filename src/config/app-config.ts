@@ -70,8 +70,8 @@ export interface DeliveryConfig {
   /** A handler running longer is aborted and retried. @default 30000 */
   timeoutMs: number;
   /**
-   * Deliveries (and parsed events) the in-process queue keeps in memory at most; the rest of
-   * a backlog waits in the store and is paged in as room frees. @default 5000
+   * Deliveries the in-process queue keeps in memory per subscriber (and parsed events in all)
+   * at most; the rest of a backlog waits in the store and is paged in as room frees. @default 1000
    */
   window: number;
 }

@@ -469,7 +469,7 @@ function readDelivery(r: ConfigReader, value: unknown): DeliveryConfig {
     backoff: { initialMs, maxMs, jitter: r.boolean(backoff.jitter, 'delivery.backoff.jitter', true) },
     concurrency: r.integer(tree.concurrency, 'delivery.concurrency', 10, 1, 1000),
     timeoutMs: r.integer(tree.timeoutMs, 'delivery.timeoutMs', 30_000, 1, 3_600_000),
-    window: r.integer(tree.window, 'delivery.window', 5000, 10, 1_000_000),
+    window: r.integer(tree.window, 'delivery.window', 1000, 10, 1_000_000),
   };
 }
 

@@ -106,6 +106,25 @@ export class DeliveryLane {
     else if (at === 0 && !queue[0].busy) this.schedule(queue[0]);
   }
 
+  /**
+   * The job leaves memory without finishing (its retry is far off; the store keeps it): with
+   * every job of its key, which must not overtake it. Returns how many left.
+   */
+  evict(job: Job): number {
+    if (job.timer) clearTimeout(job.timer);
+    job.timer = undefined;
+    job.busy = false;
+    const queue = job.orderKey === null ? undefined : this.keys.get(job.orderKey);
+    const leaving = queue ?? [job];
+    for (const other of leaving) {
+      if (other.timer) clearTimeout(other.timer);
+      other.timer = undefined;
+      this.jobs.delete(other.id);
+    }
+    if (queue) this.keys.delete(job.orderKey!);
+    return leaving.length;
+  }
+
   /** The job is dead and keeps its key: the next ones wait until it is retried (`onDead: hold`). */
   hold(job: Job): void {
     job.busy = false;
@@ -118,9 +137,12 @@ export class DeliveryLane {
    */
   stepBack(job: Job, older: Job[]): void {
     job.busy = false;
-    for (const other of older) this.add(other);
     const queue = job.orderKey === null ? undefined : this.keys.get(job.orderKey);
-    if (!queue || queue[0] === job) this.schedule(job);
+    // Older ones that joined behind it while it was on its way go first now.
+    queue?.sort((a, b) => (before(a, b) ? -1 : before(b, a) ? 1 : 0));
+    for (const other of older) this.add(other);
+    if (!queue || queue[0] === job) return this.schedule(job);
+    if (!queue[0].busy && !queue[0].held) this.schedule(queue[0]);
   }
 
   /** Runs a job that waits for its retry, or is held dead, now; false when it is not waiting. */

@@ -64,6 +64,30 @@ export class DeliveryRecovery {
       );
   }
 
+  /**
+   * Only the deliveries a stop cut off (status running; a few per subscriber at most): each is
+   * counted, and those not dead now are handed to `take`. A queue that pages the rest of the
+   * backlog from the store itself (the in-process one) needs no more than this.
+   */
+  async interruptions(take: (rows: DeliveriesTable[]) => Promise<void>, go: () => boolean): Promise<void> {
+    let after: string | undefined;
+    let resumed = 0;
+    for (;;) {
+      const page = await this.repository.running(after, PAGE);
+      if (page.length === 0 || !go()) break;
+      after = page[page.length - 1].id;
+      const rows: DeliveriesTable[] = [];
+      for (const row of page) {
+        if (!this.registry.all().has(row.subscriber_id)) continue;
+        const counted = await this.interrupted(row);
+        if (counted) rows.push(counted);
+      }
+      resumed += rows.length;
+      await take(rows);
+    }
+    if (resumed) this.logger.log(`resuming ${resumed} deliveries that a stop cut off`);
+  }
+
   /** A delivery a stop cut off: counted, with its attempt in the history; undefined when dead now. */
   private async interrupted(row: DeliveriesTable): Promise<DeliveriesTable | undefined> {
     const written = await this.repository.write([

@@ -369,6 +369,44 @@ export class DeliveryRepository {
     return q.execute();
   }
 
+  /** A subscriber's pending deliveries in id order after a cursor: a backlog paged into memory. */
+  pendingOf(subscriberId: string, after: string | undefined, limit: number): Promise<DeliveriesTable[]> {
+    let q = this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('subscriber_id', '=', subscriberId)
+      .where('status', '=', 'pending')
+      .orderBy('id')
+      .limit(limit);
+    if (after) q = q.where('id', '>', after);
+    return q.execute();
+  }
+
+  /** A subscriber's failed deliveries whose retry is due by `until`, soonest first. */
+  dueRetries(subscriberId: string, until: string, limit: number): Promise<DeliveriesTable[]> {
+    return this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('subscriber_id', '=', subscriberId)
+      .where('status', '=', 'failed')
+      .where('next_attempt_at', '<=', until)
+      .orderBy('next_attempt_at')
+      .limit(limit)
+      .execute();
+  }
+
+  /** Deliveries that were running when a process stopped, after a cursor (id order). */
+  running(after: string | undefined, limit: number): Promise<DeliveriesTable[]> {
+    let q = this.store.db
+      .selectFrom('deliveries')
+      .selectAll()
+      .where('status', '=', 'running')
+      .orderBy('id')
+      .limit(limit);
+    if (after) q = q.where('id', '>', after);
+    return q.execute();
+  }
+
   /** Pending deliveries changed since a time (made or claimed by any process), oldest change first. */
   pendingSince(since: string, limit: number): Promise<DeliveriesTable[]> {
     return this.store.db

@@ -20,6 +20,27 @@ const POLL_MS = 1000;
 const POLL_OVERLAP_MS = 5000;
 /** Rows a poll adopts at most. */
 const POLL_LIMIT = 1000;
+/** A failed delivery whose retry is further off than this leaves memory until it is due. */
+const EVICT_AFTER_MS = 5000;
+/** How often each lane looks in the store for retries that came due and for its backlog. */
+const FEED_MS = 1000;
+
+/** What a lane has in the store beyond what it holds in memory. */
+interface Feed {
+  /** Pending deliveries may wait in the store (a full window turned them away, or a restart). */
+  pending: boolean;
+  /** Where the scan of pending deliveries (id order) goes on. */
+  cursor?: string;
+  /** More were turned away while a scan ran: scan again from the start when it ends. */
+  rescan: boolean;
+  /** Failed deliveries wait in the store for their retry. */
+  retries: boolean;
+  /** Some of its deliveries live only in the store: ordered ones check the store for older ones. */
+  windowed: boolean;
+  filling: boolean;
+  /** Finished while a page was being read: the page may show them unfinished still. */
+  finished: Set<string>;
+}
 
 /**
  * The default DeliveryQueue: one lane per subscriber in this process's memory (bounded
@@ -35,6 +56,8 @@ export class InProcessDeliveryQueue
   private readonly settings: DeliveryConfig;
   private readonly lanes = new Map<string, DeliveryLane>();
   private readonly orderings = new Map<string, Ordering>();
+  private readonly feeds = new Map<string, Feed>();
+  private feeder?: NodeJS.Timeout;
   /** Attempts whose outcome is not committed yet; shutdown waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly stopping = new AbortController();
@@ -57,6 +80,7 @@ export class InProcessDeliveryQueue
   async onApplicationBootstrap(): Promise<void> {
     for (const subscriber of this.registry.all().values()) {
       this.lanes.set(subscriber.id, new DeliveryLane(this.settings.concurrency, (job) => this.run(job)));
+      this.feeds.set(subscriber.id, this.emptyFeed());
       const ordering = orderingOf(subscriber);
       if (ordering) this.orderings.set(subscriber.id, ordering);
     }
@@ -75,6 +99,7 @@ export class InProcessDeliveryQueue
     this.stopping.abort(new Error('the service is stopping'));
     this.runner.stop();
     clearInterval(this.poller);
+    clearInterval(this.feeder);
     for (const lane of this.lanes.values()) lane.stop();
     const deadline = Date.now() + 5000;
     while (
@@ -109,7 +134,11 @@ export class InProcessDeliveryQueue
     const lane = this.lanes.get(row.subscriber_id);
     if (!lane) return;
     const job = lane.get(row.id);
-    if (!job) return void lane.add(fresh ? { ...fromRow(row), fresh } : fromRow(row));
+    if (!job) {
+      // A full window leaves it in the store, from where the lane pages it in when there is room.
+      if (lane.size >= this.settings.window) return this.spill(row.subscriber_id, row.status);
+      return void lane.add(fresh ? { ...fromRow(row), fresh } : fromRow(row));
+    }
     if (row.status === 'pending' && (job.timer || job.held)) {
       job.attempts = row.attempts;
       job.throttles = row.throttles;
@@ -121,7 +150,9 @@ export class InProcessDeliveryQueue
     this.leading = leading;
     if (!leading) {
       clearInterval(this.poller);
+      clearInterval(this.feeder);
       for (const lane of this.lanes.values()) lane.clear();
+      for (const id of this.feeds.keys()) this.feeds.set(id, this.emptyFeed());
       if (this.leadership.shared)
         this.logger.log(
           'another process runs deliveries (PostgreSQL advisory lock); this one receives, stores and classifies (api) and takes over if that process stops',
@@ -130,12 +161,23 @@ export class InProcessDeliveryQueue
     }
     if (this.leadership.shared)
       this.logger.log('this process runs deliveries (it holds the PostgreSQL advisory lock)');
+    // Deliveries a stop cut off are counted and taken; the rest of the backlog is paged in by
+    // each lane from the store as its window has room (memory stays bounded after a restart).
     void this.retrying('resuming unfinished deliveries', () =>
-      this.recovery.resume(
+      this.recovery.interruptions(
         (rows) => this.dispatch(rows),
         () => this.leading && !this.stopping.signal.aborted,
       ),
     ).then(() => {
+      if (!this.leading || this.stopping.signal.aborted) return;
+      for (const [id, feed] of this.feeds) {
+        Object.assign(feed, { pending: true, rescan: false, cursor: undefined, retries: true });
+        void this.refill(id);
+      }
+      this.feeder = setInterval(() => {
+        for (const id of this.feeds.keys()) void this.refill(id);
+      }, FEED_MS);
+      this.feeder.unref();
       if (!this.leadership.shared || !this.leading || this.stopping.signal.aborted) return;
       this.poller = setInterval(() => void this.poll(), POLL_MS);
       this.poller.unref();
@@ -180,7 +222,16 @@ export class InProcessDeliveryQueue
 
   private settle(lane: DeliveryLane, job: Job, settled: Settled | undefined): void {
     if (!settled) return;
-    if (settled.status === 'failed') return lane.reschedule(job, settled.retryAt);
+    const feed = this.feeds.get(job.subscriberId)!;
+    if (settled.status === 'failed') {
+      if (settled.retryAt - Date.now() <= EVICT_AFTER_MS) return lane.reschedule(job, settled.retryAt);
+      // Far off: the store keeps it (and its key's followers) until it is due.
+      lane.evict(job);
+      if (feed.filling) feed.finished.add(job.id);
+      Object.assign(feed, { retries: true, windowed: true });
+      if (job.orderKey !== null) this.spill(job.subscriberId, 'pending');
+      return;
+    }
     if (
       settled.status === 'dead' &&
       job.orderKey !== null &&
@@ -188,6 +239,73 @@ export class InProcessDeliveryQueue
     )
       return lane.hold(job);
     lane.finish(job);
+    if (feed.filling) feed.finished.add(job.id);
+    // The next of its key may be in the store only.
+    if (job.orderKey !== null && feed.windowed) this.spill(job.subscriberId, 'pending');
+    if ((feed.pending || feed.retries) && lane.size < this.settings.window / 2)
+      void this.refill(job.subscriberId);
+  }
+
+  private emptyFeed(): Feed {
+    return {
+      pending: false,
+      rescan: false,
+      retries: false,
+      windowed: false,
+      filling: false,
+      finished: new Set(),
+    };
+  }
+
+  /** A delivery of this subscriber waits in the store and not in memory. */
+  private spill(subscriberId: string, status: string): void {
+    const feed = this.feeds.get(subscriberId)!;
+    feed.windowed = true;
+    if (status === 'failed') feed.retries = true;
+    else Object.assign(feed, { pending: true, rescan: true });
+  }
+
+  /**
+   * Pages a lane's deliveries from the store into memory while its window has room: failed
+   * ones whose retry is due, then pending ones in id order (a scan that goes on where it
+   * stopped, and starts again when more were turned away meanwhile). Ordered ones wait for
+   * older ones of their key in the store before they run (olderFirst).
+   */
+  private async refill(subscriberId: string): Promise<void> {
+    const lane = this.lanes.get(subscriberId);
+    const feed = this.feeds.get(subscriberId);
+    if (!lane || !feed || feed.filling || !this.leading || this.stopping.signal.aborted) return;
+    feed.filling = true;
+    try {
+      const window = this.settings.window;
+      if (feed.retries && lane.size < window) {
+        const until = new Date(Date.now() + FEED_MS).toISOString();
+        for (const row of await this.repository.dueRetries(subscriberId, until, window - lane.size))
+          if (this.fresh(lane, feed, row.id)) lane.add(fromRow(row));
+      }
+      while (feed.pending && lane.size < window && this.leading) {
+        if (feed.cursor === undefined) feed.rescan = false;
+        const room = window - lane.size;
+        const rows = await this.repository.pendingOf(subscriberId, feed.cursor, room);
+        for (const row of rows) if (this.fresh(lane, feed, row.id)) lane.add(fromRow(row));
+        if (rows.length < room) {
+          feed.cursor = undefined;
+          feed.pending = feed.rescan;
+          break;
+        }
+        feed.cursor = rows[rows.length - 1].id;
+      }
+    } catch (error) {
+      this.logger.warn(`reading the backlog of ${subscriberId} from the store failed: ${describe(error)}`);
+    } finally {
+      feed.filling = false;
+      feed.finished.clear();
+    }
+  }
+
+  /** A row just read that the lane should take: not in memory, and not finished meanwhile. */
+  private fresh(lane: DeliveryLane, feed: Feed, id: string): boolean {
+    return this.leading && !lane.has(id) && !feed.finished.has(id);
   }
 
   /**
@@ -197,7 +315,8 @@ export class InProcessDeliveryQueue
    */
   private async olderFirst(lane: DeliveryLane, job: Job): Promise<boolean> {
     const hold = this.orderings.get(job.subscriberId)?.onDead === 'hold';
-    if (!this.leadership.shared && !hold) return false;
+    const feed = this.feeds.get(job.subscriberId)!;
+    if (!this.leadership.shared && !hold && !feed.windowed) return false;
     if (this.leadership.shared && (await this.repository.unclassifiedBefore(job.eventId))) {
       // An older event may still become a delivery of this key; classification takes ms.
       lane.reschedule(job, Date.now() + 100);
@@ -209,8 +328,21 @@ export class InProcessDeliveryQueue
       subscriber_id: job.subscriberId,
       order_key: job.orderKey!,
     };
-    const older = (await this.repository.olderOfKey(row, hold, 100)).filter((r) => !lane.has(r.id));
-    if (older.length === 0) return false;
+    const found = await this.repository.olderOfKey(row, hold, 100);
+    // Older ones in memory joined behind this one (it was on its way): they go first too.
+    const older = found.filter((r) => !lane.has(r.id));
+    if (found.length === 0) return false;
+    const head = found[0];
+    if (
+      head.status === 'failed' &&
+      head.next_attempt_at !== null &&
+      Date.parse(head.next_attempt_at) - Date.now() > EVICT_AFTER_MS
+    ) {
+      // Its key waits for a retry far off: the whole key waits in the store.
+      lane.evict(job);
+      Object.assign(feed, { retries: true, windowed: true });
+      return true;
+    }
     lane.stepBack(
       job,
       older.map((r) => ({ ...fromRow(r), held: r.status === 'dead' })),

@@ -8,6 +8,7 @@ import * as m0005 from './0005-delivery-attempts.js';
 import * as m0006 from './0006-admin-indexes.js';
 import * as m0007 from './0007-events-source-index.js';
 import * as m0008 from './0008-sqlite-incremental-vacuum.js';
+import * as m0009 from './0009-delivery-due-index.js';
 
 export interface MigrationContext {
   dialect: Dialect;
@@ -25,6 +26,7 @@ const STEPS: Record<string, Step> = {
   '0006-admin-indexes': m0006,
   '0007-events-source-index': m0007,
   '0008-sqlite-incremental-vacuum': m0008,
+  '0009-delivery-due-index': m0009,
 };
 
 class CodeMigrationProvider implements MigrationProvider {

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
-import { monotonicFactory } from 'ulid';
 import type { DeliveriesTable, Store } from '../inbox/database.js';
 import { STORE } from '../inbox/inbox.tokens.js';
 import type { Statement } from '../inbox/statement-runner.js';
 import { StoreWriter } from '../inbox/store-writer.service.js';
+import { idFactory } from '../inbox/ids.js';
 
 export type DeliveryStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'dead';
 
@@ -91,7 +91,7 @@ const DELIVERY_COLUMNS = [
  */
 @Injectable()
 export class DeliveryRepository {
-  readonly nextId = monotonicFactory();
+  readonly nextId = idFactory();
   private readonly sql: { insert: string; update: string; eventStatus: string; attempt: string };
 
   constructor(

@@ -35,7 +35,7 @@ const config = loadAppConfig();
 const app = await createApp(config, [ProbeModule]);
 await app.listen(config.server.port, '127.0.0.1');
 setInterval(() => {
-  process.send({ calls, hits });
+  process.send({ calls, hits, rss: process.memoryUsage.rss() });
   hits = [];
 }, 100).unref();
 process.on('disconnect', () => process.exit(0));

@@ -17,7 +17,8 @@ export const SUBSCRIBERS = 3;
 
 /**
  * One probe service process in `role`. `onHits(hits)` gets bench.a's [event id, handler time]
- * pairs; calls() is its handler calls so far, rss() its last reported resident set.
+ * pairs; calls() is its handler calls so far, rss() and heapUsed()
+ * its last reported resident set and V8 heap in use.
  */
 export async function startProbe(role, env = {}, onHits = () => {}) {
   const port = await freePort();
@@ -28,6 +29,7 @@ export async function startProbe(role, env = {}, onHits = () => {}) {
   let output = '';
   let calls = 0;
   let rss = 0;
+  let heapUsed = 0;
   const child = fork(join(ROOT, 'bench/probe-service.mjs'), [], {
     cwd: ROOT,
     env: {
@@ -47,6 +49,7 @@ export async function startProbe(role, env = {}, onHits = () => {}) {
   child.on('message', (report) => {
     calls = report.calls;
     rss = report.rss;
+    heapUsed = report.heapUsed;
     if (report.hits.length > 0) onHits(report.hits);
   });
   child.stdout.on('data', (c) => (output = (output + c).slice(-4000)));
@@ -75,6 +78,7 @@ export async function startProbe(role, env = {}, onHits = () => {}) {
     url: `http://${HOST}:${port}`,
     calls: () => calls,
     rss: () => rss,
+    heapUsed: () => heapUsed,
     output: () => output,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');

@@ -58,7 +58,7 @@ async function main() {
       if (samples.length % 6 === 0) {
         const backlog = acked * SUBSCRIBERS - service.calls();
         console.log(
-          `  ${(t / 60).toFixed(1).padStart(5)} min  RSS ${service.processes.map((p, i) => `${names[i]} ${(p.rss() / MiB).toFixed(1)} MiB`).join(', ')}  acknowledged ${acked}, backlog ${backlog} deliveries`,
+          `  ${(t / 60).toFixed(1).padStart(5)} min  RSS ${service.processes.map((p, i) => `${names[i]} ${(p.rss() / MiB).toFixed(1)} MiB (heap ${(p.heapUsed() / MiB).toFixed(1)})`).join(', ')}  acknowledged ${acked}, backlog ${backlog} deliveries`,
         );
       }
     };

@@ -35,7 +35,8 @@ const config = loadAppConfig();
 const app = await createApp(config, [ProbeModule]);
 await app.listen(config.server.port, '127.0.0.1');
 setInterval(() => {
-  process.send({ calls, hits });
+  const { rss, heapUsed } = process.memoryUsage();
+  process.send({ calls, hits, rss, heapUsed });
   hits = [];
 }, 100).unref();
 process.on('disconnect', () => process.exit(0));

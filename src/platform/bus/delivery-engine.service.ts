@@ -3,8 +3,7 @@ import type { DeliveriesTable } from '../inbox/database.js';
 import { DeliveryRecovery } from './delivery-recovery.js';
 import { DeliveryRouter } from './delivery-router.js';
 import { DeliveryRepository, DeliveryView } from './delivery.repository.js';
-import { sleep } from './persist.js';
-import { describe } from './retry-policy.js';
+import { retrying } from './persist.js';
 import type { RouteTable } from './route-table.js';
 
 /**
@@ -28,7 +27,10 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   onApplicationBootstrap(): void {
     this.router.start();
     // In the background: a store that refuses writes at boot must not stop the start.
-    void this.retrying('classifying stored events', () => this.recovery.classifyPending());
+    void retrying('classifying stored events', () => this.recovery.classifyPending(), {
+      signal: this.stopping.signal,
+      warn: (message) => this.logger.warn(message),
+    });
   }
 
   beforeApplicationShutdown(): void {
@@ -57,17 +59,5 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
       this.repository.history(rows.map((row) => row.id)),
     ]);
     return views.map((view) => ({ ...view, history: history.get(view.id) ?? [] }));
-  }
-
-  /** Runs a task until it completes, waiting longer after each failure; in the background. */
-  private async retrying(what: string, task: () => Promise<void>): Promise<void> {
-    for (let wait = 1000; !this.stopping.signal.aborted; wait = Math.min(wait * 2, 30_000)) {
-      try {
-        return await task();
-      } catch (error) {
-        this.logger.warn(`${what} failed: ${describe(error)}; trying again in ${wait / 1000} s`);
-        await sleep(wait, this.stopping.signal);
-      }
-    }
   }
 }

@@ -10,7 +10,7 @@ import { fromRow } from './delivery-rows.js';
 import { DeliveryRunner, Settled } from './delivery-runner.js';
 import { DeliveryRepository } from './delivery.repository.js';
 import { Ordering, orderingOf } from './ordering.js';
-import { sleep } from './persist.js';
+import { retrying } from './persist.js';
 import { describe } from './retry-policy.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
@@ -163,11 +163,14 @@ export class InProcessDeliveryQueue
       this.logger.log('this process runs deliveries (it holds the PostgreSQL advisory lock)');
     // Deliveries a stop cut off are counted and taken; the rest of the backlog is paged in by
     // each lane from the store as its window has room (memory stays bounded after a restart).
-    void this.retrying('resuming unfinished deliveries', () =>
-      this.recovery.interruptions(
-        (rows) => this.dispatch(rows),
-        () => this.leading && !this.stopping.signal.aborted,
-      ),
+    void retrying(
+      'resuming unfinished deliveries',
+      () =>
+        this.recovery.interruptions(
+          (rows) => this.dispatch(rows),
+          () => this.leading && !this.stopping.signal.aborted,
+        ),
+      { signal: this.stopping.signal, warn: (message) => this.logger.warn(message) },
     ).then(() => {
       if (!this.leading || this.stopping.signal.aborted) return;
       for (const [id, feed] of this.feeds) {
@@ -368,18 +371,6 @@ export class InProcessDeliveryQueue
       this.polledAt = started;
     } catch (error) {
       this.logger.warn(`looking for deliveries made by other processes failed: ${describe(error)}`);
-    }
-  }
-
-  /** Runs a task until it completes, waiting longer after each failure; in the background. */
-  private async retrying(what: string, task: () => Promise<void>): Promise<void> {
-    for (let wait = 1000; !this.stopping.signal.aborted; wait = Math.min(wait * 2, 30_000)) {
-      try {
-        return await task();
-      } catch (error) {
-        this.logger.warn(`${what} failed: ${describe(error)}; trying again in ${wait / 1000} s`);
-        await sleep(wait, this.stopping.signal);
-      }
     }
   }
 }

@@ -1,3 +1,5 @@
+import { describe } from './retry-policy.js';
+
 /** Waits between tries of a write the store refused: from this, doubling, up to the max. */
 const FIRST_WAIT_MS = 100;
 const MAX_WAIT_MS = 5000;
@@ -22,6 +24,25 @@ export async function persist(
     }
     await sleep(wait, options.signal);
     wait = Math.min(MAX_WAIT_MS, wait * 2);
+  }
+}
+
+/**
+ * Runs a task in the background until it completes, waiting longer after each failure (1 s,
+ * doubling, up to 30 s), or until `signal` aborts.
+ */
+export async function retrying(
+  what: string,
+  task: () => Promise<void>,
+  options: { signal: AbortSignal; warn(message: string): void },
+): Promise<void> {
+  for (let wait = 1000; !options.signal.aborted; wait = Math.min(wait * 2, 30_000)) {
+    try {
+      return await task();
+    } catch (error) {
+      options.warn(`${what} failed: ${describe(error)}; trying again in ${wait / 1000} s`);
+      await sleep(wait, options.signal);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
-import type { DeliveriesTable, Store } from '../inbox/database.js';
+import { ExpressionBuilder, sql } from 'kysely';
+import type { Database, DeliveriesTable, Store } from '../inbox/database.js';
 import { STORE } from '../inbox/inbox.tokens.js';
 import type { Statement } from '../inbox/statement-runner.js';
 import { StoreWriter } from '../inbox/store-writer.service.js';
@@ -63,6 +63,14 @@ export const toView = (row: DeliveriesTable): DeliveryView => ({
 /** Why a delivery the process kept stopping on is dead. */
 const crashLoop = (limit: number): string =>
   `the process stopped ${limit + 1} times while this delivery ran; it is dead to stop a crash loop`;
+
+/** Deliveries after a cursor in received order (event, then delivery): one page's filter. */
+const afterCursor =
+  (after: { eventId: string; id: string }) => (eb: ExpressionBuilder<Database, 'deliveries'>) =>
+    eb.or([
+      eb('event_id', '>', after.eventId),
+      eb.and([eb('event_id', '=', after.eventId), eb('id', '>', after.id)]),
+    ]);
 
 /** A delivery a repair may run again, and what it is then. */
 const REPAIRABLE = ['dead', 'failed'];
@@ -359,13 +367,7 @@ export class DeliveryRepository {
       .orderBy('event_id')
       .orderBy('id')
       .limit(limit);
-    if (after)
-      q = q.where((eb) =>
-        eb.or([
-          eb('event_id', '>', after.eventId),
-          eb.and([eb('event_id', '=', after.eventId), eb('id', '>', after.id)]),
-        ]),
-      );
+    if (after) q = q.where(afterCursor(after));
     return q.execute();
   }
 
@@ -497,13 +499,7 @@ export class DeliveryRepository {
       .orderBy('event_id')
       .orderBy('id')
       .limit(limit);
-    if (after)
-      q = q.where((eb) =>
-        eb.or([
-          eb('event_id', '>', after.eventId),
-          eb.and([eb('event_id', '=', after.eventId), eb('id', '>', after.id)]),
-        ]),
-      );
+    if (after) q = q.where(afterCursor(after));
     return q.execute();
   }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 import type { Statement } from './statement-runner.js';
 
@@ -57,12 +57,16 @@ export function expiredEvents(
     .select('e.id')
     .where('e.received_at', '<', cutoffs.before)
     .where('e.received_at', '>=', cutoffs.from)
-    .where((eb) =>
-      eb.or([
-        eb('e.status', 'in', DONE_EVENTS),
-        eb.and([eb('e.status', 'in', FAILED_EVENTS), eb('e.received_at', '<', cutoffs.deadBefore)]),
-      ]),
-    )
+    // `status || ''` keeps the planner off the (status, id) index: without statistics SQLite
+    // would walk every routed event by status and sort them (tens of ms a batch, growing with
+    // the table) instead of the received_at range it is given.
+    .where((eb) => {
+      const status = sql<string>`${sql.ref('e.status')} || ''`;
+      return eb.or([
+        eb(status, 'in', DONE_EVENTS),
+        eb.and([eb(status, 'in', FAILED_EVENTS), eb('e.received_at', '<', cutoffs.deadBefore)]),
+      ]);
+    })
     .where((eb) =>
       eb.not(eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id'))),
     )

@@ -12,25 +12,26 @@ import { sql } from 'kysely';
 import type { AppConfig, RetentionConfig } from '../../config/app-config.js';
 import type { Store } from './database.js';
 import { STORE } from './inbox.tokens.js';
+import { RetentionPacer } from './retention-pacer.js';
 import { expiredDeliveries, expiredEvents, FinishedStatus } from './retention.queries.js';
 import { STORE_SIGNALS, type RetentionRun } from './store-signals.js';
 import { StoreWriter } from './store-writer.service.js';
 
-/** Pause between two batches: ingest's own commits get the writer most of the time. */
-const PAUSE_MS = 25;
-/** SQLite pages (4 KiB each) handed back per transaction. */
+/** At most this many SQLite pages (4 KiB each) handed back per transaction. */
 const VACUUM_PAGES = 1000;
 /** The first run waits this long after the start, so it never competes with recovery. */
 const FIRST_RUN_DELAY_MS = 60_000;
 
 const DAY_MS = 86_400_000;
-const pause = () => new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+const rest = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Prunes what `retention` no longer keeps, in the background: expired deliveries with their
  * attempts, then events that no delivery refers to any more, in batches of `batchSize` rows,
  * each one short write through the StoreWriter (so ingest's commits interleave with it), then
- * hands SQLite's freed pages back to the file system. One run at a time per process; two
+ * hands SQLite's freed pages back to the file system. A RetentionPacer sizes each batch (up to
+ * `batchSize`) by how long the last write held the writer, and rests between batches, so
+ * pruning never holds an incoming webhook's commit for long. One run at a time per process; two
  * processes on one PostgreSQL may both run: each batch re-checks its conditions as it deletes.
  */
 @Injectable()
@@ -108,34 +109,37 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
       pagesReclaimed: 0,
     };
 
+    const pacer = new RetentionPacer(this.settings.batchSize);
     for (const [status, cutoff] of [
       ['succeeded', before],
       ['dead', deadBefore],
     ] as [FinishedStatus, string][]) {
       for (;;) {
         if (this.stopping) return this.finish(run);
-        const [attempts, deliveries] = await this.writer.write(
-          expiredDeliveries(this.store.db, status, cutoff, this.settings.batchSize),
+        const size = pacer.size;
+        const [[attempts, deliveries], ms] = await timed(
+          this.writer.write(expiredDeliveries(this.store.db, status, cutoff, size)),
         );
         run.attempts += attempts.length;
         run.deliveries += deliveries.length;
-        if (deliveries.length < this.settings.batchSize) break;
-        await pause();
+        if (deliveries.length < size) break;
+        await rest(pacer.took(ms));
       }
     }
     let from = '';
     for (;;) {
       if (this.stopping) return this.finish(run);
-      const [events] = await this.writer.write([
-        expiredEvents(this.store.db, { before, deadBefore, from }, this.settings.batchSize),
-      ]);
+      const size = pacer.size;
+      const [[events], ms] = await timed(
+        this.writer.write([expiredEvents(this.store.db, { before, deadBefore, from }, size)]),
+      );
       run.events += events.length;
-      if (events.length < this.settings.batchSize) break;
+      if (events.length < size) break;
       from = (events as { received_at: string }[]).reduce(
         (max, e) => (e.received_at > max ? e.received_at : max),
         from,
       );
-      await pause();
+      await rest(pacer.took(ms));
     }
     if (run.events + run.deliveries > 0) run.pagesReclaimed = await this.reclaim();
     return this.finish(run);
@@ -144,15 +148,19 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
   /** SQLite: gives the file's free pages back, VACUUM_PAGES per write; PostgreSQL's autovacuum does its own. */
   private async reclaim(): Promise<number> {
     if (this.store.dialect !== 'sqlite') return 0;
+    const pacer = new RetentionPacer(VACUUM_PAGES);
     let reclaimed = 0;
     for (let free = await this.freePages(); free > 0 && !this.stopping;) {
-      await this.writer.write([{ sql: `PRAGMA incremental_vacuum(${VACUUM_PAGES})`, parameters: [] }]);
+      const [, ms] = await timed(
+        this.writer.write([{ sql: `PRAGMA incremental_vacuum(${pacer.size})`, parameters: [] }]),
+      );
       const left = await this.freePages();
       // Another process's writes may take pages back meanwhile; stop once nothing moves.
       if (left >= free) break;
       reclaimed += free - left;
       free = left;
-      if (free > 0) await pause();
+      const pause = pacer.took(ms);
+      if (free > 0) await rest(pause);
     }
     return reclaimed;
   }
@@ -176,4 +184,11 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
     }
     return run;
   }
+}
+
+/** A promise's value and how many milliseconds it took. */
+async function timed<T>(work: Promise<T>): Promise<[T, number]> {
+  const started = performance.now();
+  const value = await work;
+  return [value, performance.now() - started];
 }

@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { SQLite } from '../dist/platform/inbox/sqlite-driver.js';
+import { SQLite } from '../dist/platform/store/sqlite-driver.js';
 import { monotonicFactory } from 'ulid';
 import { freePort, HOST, numberFromEnv, percentile } from './lib.mjs';
 import { signatureHeader } from './whippy-signature.mjs';

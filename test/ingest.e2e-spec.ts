@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Store } from '../src/platform/inbox/database.js';
-import { STORE } from '../src/platform/inbox/inbox.tokens.js';
+import type { Store } from '../src/platform/store/database.js';
+import { STORE } from '../src/platform/store/store.tokens.js';
 import { configDirWith, eventually, startApp, TestApp, WHIPPY_KEY } from './support/app.js';
 import { envelope } from './support/events.js';
 import { whippySignature } from './support/sign.js';

@@ -3,13 +3,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { AppConfig } from '../../config/app-config.js';
-import type { DeliveriesTable } from '../inbox/database.js';
+import type { DeliveriesTable } from '../store/database.js';
 import { parseWhippyEvent } from '../events/index.js';
-import type { Statement } from '../inbox/statement-runner.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { EventsRepository } from '../store/events.repository.js';
+import type { Statement } from '../store/statement-runner.js';
+import { StoreWriter } from '../store/store-writer.service.js';
 import { BUS_SIGNALS, EventReceivedSignal } from './bus-signals.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import type { Incoming } from './delivery-rows.js';
-import { DeliveryRepository } from './delivery.repository.js';
 import { EventCache } from './event-cache.js';
 import { Ordering, orderingOf } from './ordering.js';
 import { persist } from './persist.js';
@@ -41,7 +43,9 @@ export class DeliveryRouter {
 
   constructor(
     private readonly registry: SubscriberRegistry,
-    private readonly repository: DeliveryRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly stored: EventsRepository,
+    private readonly writer: StoreWriter,
     private readonly queue: DeliveryQueue,
     private readonly events: EventCache,
     private readonly config: ConfigService<AppConfig, true>,
@@ -104,24 +108,24 @@ export class DeliveryRouter {
   classify(incoming: Incoming, only?: SubscriberDefinition[], dedupe = true): Classified {
     if (!incoming.data)
       return {
-        statements: [this.repository.eventStatus(incoming.id, 'invalid', ['body is not a JSON envelope'])],
+        statements: [this.stored.status(incoming.id, 'invalid', ['body is not a JSON envelope'])],
         rows: [],
       };
     const parsed = parseWhippyEvent({ ...incoming, receivedAt: new Date(incoming.receivedAt) });
     if (parsed.status === 'unknown')
-      return { statements: [this.repository.eventStatus(incoming.id, 'unknown')], rows: [] };
+      return { statements: [this.stored.status(incoming.id, 'unknown')], rows: [] };
     if (parsed.status === 'invalid') {
       this.logger.warn(`event ${incoming.id} (${incoming.type}) is invalid: ${parsed.errors.join('; ')}`);
-      return { statements: [this.repository.eventStatus(incoming.id, 'invalid', parsed.errors)], rows: [] };
+      return { statements: [this.stored.status(incoming.id, 'invalid', parsed.errors)], rows: [] };
     }
     const raw: RawEvent = { type: incoming.type, source: incoming.source, data: incoming.data };
     const subscribers = only ?? this.routeTable.match(raw);
     if (subscribers.length === 0)
-      return { statements: [this.repository.eventStatus(incoming.id, 'unrouted')], rows: [] };
+      return { statements: [this.stored.status(incoming.id, 'unrouted')], rows: [] };
 
     const now = new Date().toISOString();
     const rows = subscribers.map((subscriber): DeliveriesTable => ({
-      id: this.repository.nextId(),
+      id: this.deliveries.nextId(),
       event_id: incoming.id,
       subscriber_id: subscriber.id,
       status: 'pending',
@@ -136,8 +140,8 @@ export class DeliveryRouter {
       interruptions: 0,
       dedupe_key: dedupe ? `${incoming.id}:${subscriber.id}` : null,
     }));
-    const statements = rows.map((row) => this.repository.insert(row));
-    statements.push(this.repository.eventStatus(incoming.id, 'routed'));
+    const statements = rows.map((row) => this.deliveries.insert(row));
+    statements.push(this.stored.status(incoming.id, 'routed'));
     this.events.put(incoming.id, { event: parsed.event, raw });
     return { statements, rows };
   }
@@ -151,7 +155,7 @@ export class DeliveryRouter {
     let results: unknown[][] | undefined;
     const written = persist(
       async () => {
-        results = await this.repository.write(statements);
+        results = await this.writer.write(statements);
       },
       {
         signal: this.stopping.signal,

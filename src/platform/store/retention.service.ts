@@ -11,7 +11,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { sql } from 'kysely';
 import type { AppConfig, RetentionConfig } from '../../config/app-config.js';
 import type { Store } from './database.js';
-import { STORE } from './inbox.tokens.js';
+import { STORE } from './store.tokens.js';
 import { expiredDeliveries, expiredEvents, FinishedStatus } from './retention.queries.js';
 import { STORE_SIGNALS, type RetentionRun } from './store-signals.js';
 import { StoreWriter } from './store-writer.service.js';

@@ -1,14 +1,14 @@
 import type { Kysely } from 'kysely';
-import type { Database } from './database.js';
+import type { Database, EventStatus } from './database.js';
 import type { Statement } from './statement-runner.js';
 
 /** Finished delivery statuses, each kept for its own period. */
 export type FinishedStatus = 'succeeded' | 'dead';
 
 /** Event statuses kept like succeeded deliveries; `received` and `held` are never pruned (unfinished). */
-const DONE_EVENTS = ['routed', 'unrouted'];
+const DONE_EVENTS: EventStatus[] = ['routed', 'unrouted'];
 /** Event statuses that need a fix, kept like dead deliveries. */
-const FAILED_EVENTS = ['unknown', 'invalid'];
+const FAILED_EVENTS: EventStatus[] = ['unknown', 'invalid'];
 
 const statement = (compiled: { sql: string; parameters: readonly unknown[] }): Statement => ({
   sql: compiled.sql,

@@ -100,7 +100,13 @@ const DELIVERY_COLUMNS = [
 @Injectable()
 export class DeliveryRepository {
   readonly nextId = idFactory();
-  private readonly sql: { insert: string; update: string; eventStatus: string; attempt: string };
+  private readonly sql: {
+    insert: string;
+    insertForNewEvent: string;
+    update: string;
+    eventStatus: string;
+    attempt: string;
+  };
 
   constructor(
     @Inject(STORE) private readonly store: Store,
@@ -113,6 +119,24 @@ export class DeliveryRepository {
       insert: db
         .insertInto('deliveries')
         .values(sample)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning('id')
+        .compile().sql,
+      // The same, only where the event row exists: in the commit that inserts a new event, a
+      // duplicate's event insert does nothing and so do its deliveries.
+      insertForNewEvent: db
+        .insertInto('deliveries')
+        .columns(DELIVERY_COLUMNS)
+        .expression(
+          db.selectNoFrom(DELIVERY_COLUMNS.map((c) => sql`${null}`.as(c))).where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('events')
+                .select(sql`1`.as('one'))
+                .where('events.id', '=', ''),
+            ),
+          ),
+        )
         .onConflict((oc) => oc.column('dedupe_key').doNothing())
         .returning('id')
         .compile().sql,
@@ -146,6 +170,14 @@ export class DeliveryRepository {
   /** Statements only; the caller commits them together through write(). */
   insert(row: DeliveriesTable): Statement {
     return { sql: this.sql.insert, parameters: DELIVERY_COLUMNS.map((c) => row[c]) };
+  }
+
+  /** insert(), effective only where its event is stored (see insertForNewEvent above). */
+  insertForNewEvent(row: DeliveriesTable): Statement {
+    return {
+      sql: this.sql.insertForNewEvent,
+      parameters: [...DELIVERY_COLUMNS.map((c) => row[c]), row.event_id],
+    };
   }
 
   update(

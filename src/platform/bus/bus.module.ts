@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { InboxModule } from '../inbox/inbox.module.js';
 import { StoreModule } from '../store/store.module.js';
 import { DeliveryEngine } from './delivery-engine.service.js';
 import { DeliveryLeadership } from './delivery-leadership.service.js';
@@ -20,7 +21,7 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
  * and ModuleStore.
  */
 @Module({
-  imports: [DiscoveryModule, StoreModule],
+  imports: [DiscoveryModule, StoreModule, InboxModule],
   providers: [
     SubscriberRegistry,
     DeliveryLeadership,

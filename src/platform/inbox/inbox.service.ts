@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EventsTable, EventStatus } from '../store/database.js';
 import { EventsRepository, type EventFilter } from '../store/events.repository.js';
 import { StoreWriter } from '../store/store-writer.service.js';
+import { ClassifierSlot, type EventClassifier, type IncomingEvent } from './event-classifier.js';
 
 export { StoreUnavailableError } from '../store/store-writer.service.js';
 export type { EventStatus } from '../store/database.js';
@@ -15,12 +16,16 @@ export interface NewEvent {
   rawBody: Buffer;
   headers: Record<string, string>;
   verification: Record<string, unknown>;
+  /** The envelope's `data`: with it, a `received` event is classified in its own commit. */
+  data?: Record<string, unknown>;
 }
 
 export interface Recorded {
   id: string;
   duplicate: boolean;
   receivedAt: string;
+  /** The status stored (a duplicate's is not read: the one asked for). */
+  status: EventStatus;
 }
 
 export interface StoredEventSummary {
@@ -47,6 +52,8 @@ export type EventQuery = EventFilter;
  */
 @Injectable()
 export class Inbox {
+  private readonly classifier = new ClassifierSlot();
+
   constructor(
     private readonly events: EventsRepository,
     private readonly writer: StoreWriter,
@@ -54,7 +61,19 @@ export class Inbox {
     writer.useProbe(() => events.probe());
   }
 
-  /** Commits a new event; a repeated `(source, requestId)` answers with the first event's id. */
+  /**
+   * Classifies each new `received` event before its commit (see EventClassifier); returns the
+   * function that stops it.
+   */
+  useClassifier(classifier: EventClassifier): () => void {
+    return this.classifier.use(classifier);
+  }
+
+  /**
+   * Commits a new event; a repeated `(source, requestId)` answers with the first event's id.
+   * With a classifier, a `received` event is stored classified, with its deliveries, in the
+   * same commit.
+   */
   async record(event: NewEvent): Promise<Recorded> {
     const now = new Date().toISOString();
     const row: EventsTable = {
@@ -70,10 +89,44 @@ export class Inbox {
       received_at: now,
       updated_at: now,
     };
-    const [inserted] = await this.writer.write([this.events.insert(row)]);
-    if (inserted.length > 0) return { id: row.id, duplicate: false, receivedAt: now };
+    const incoming: IncomingEvent | undefined =
+      event.status === 'received' && event.data
+        ? {
+            id: row.id,
+            source: row.source,
+            requestId: row.request_id,
+            type: row.type,
+            receivedAt: now,
+            data: event.data,
+          }
+        : undefined;
+    const classified = incoming && this.classifier.classify(incoming);
+    let results: unknown[][];
+    if (classified) {
+      row.status = classified.status;
+      row.errors = classified.errors === undefined ? null : JSON.stringify(classified.errors);
+    }
+    try {
+      results = await this.writer.write([this.events.insert(row), ...(classified?.statements ?? [])]);
+    } catch (error) {
+      if (!classified) throw error;
+      // Whatever refused the classification must not refuse the event: stored as received,
+      // recovery classifies it later.
+      row.status = 'received';
+      row.errors = null;
+      results = await this.writer.write([this.events.insert(row)]);
+      return this.recorded(event, row, results[0]);
+    }
+    if (classified && results[0].length > 0)
+      this.classifier.committed(incoming!, classified, results.slice(1));
+    return this.recorded(event, row, results[0]);
+  }
+
+  private async recorded(event: NewEvent, row: EventsTable, inserted: unknown[]): Promise<Recorded> {
+    if (inserted.length > 0)
+      return { id: row.id, duplicate: false, receivedAt: row.received_at, status: row.status };
     const first = await this.events.first(event.source, event.requestId);
-    return { id: first.id, duplicate: true, receivedAt: first.received_at };
+    return { id: first.id, duplicate: true, receivedAt: first.received_at, status: event.status };
   }
 
   async list(query: EventQuery): Promise<StoredEventSummary[]> {

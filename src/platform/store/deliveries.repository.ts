@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ExpressionBuilder } from 'kysely';
+import { ExpressionBuilder, sql } from 'kysely';
 import type { Database, DeliveriesTable, DeliveryStatus, Store } from './database.js';
 import { idFactory } from './ids.js';
 import type { Statement } from './statement-runner.js';
@@ -72,7 +72,7 @@ const COLUMNS = [
 @Injectable()
 export class DeliveriesRepository {
   readonly nextId = idFactory();
-  private readonly sql: { insert: string; update: string };
+  private readonly sql: { insert: string; insertForNewEvent: string; update: string };
 
   constructor(@Inject(STORE) private readonly store: Store) {
     const { db } = store;
@@ -82,6 +82,24 @@ export class DeliveriesRepository {
       insert: db
         .insertInto('deliveries')
         .values(sample)
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .returning('id')
+        .compile().sql,
+      // The same, only where the event row exists: in the commit that inserts a new event, a
+      // duplicate's event insert does nothing and so do its deliveries.
+      insertForNewEvent: db
+        .insertInto('deliveries')
+        .columns(COLUMNS)
+        .expression(
+          db.selectNoFrom(COLUMNS.map((c) => sql`${null}`.as(c))).where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom('events')
+                .select(sql`1`.as('one'))
+                .where('events.id', '=', ''),
+            ),
+          ),
+        )
         .onConflict((oc) => oc.column('dedupe_key').doNothing())
         .returning('id')
         .compile().sql,
@@ -104,6 +122,14 @@ export class DeliveriesRepository {
   /** Statements only; the caller commits them together through the StoreWriter. */
   insert(row: DeliveriesTable): Statement {
     return { sql: this.sql.insert, parameters: COLUMNS.map((c) => row[c]) };
+  }
+
+  /** insert(), effective only where its event is stored (see insertForNewEvent above). */
+  insertForNewEvent(row: DeliveriesTable): Statement {
+    return {
+      sql: this.sql.insertForNewEvent,
+      parameters: [...COLUMNS.map((c) => row[c]), row.event_id],
+    };
   }
 
   update(id: string, change: DeliveryChange): Statement {

@@ -47,8 +47,8 @@ process.on('exit', () => {
 
 /** The store as the service makes it, then EVENTS expired events, deliveries and attempts. */
 async function preload(file) {
-  const { openStore } = await import(join(ROOT, 'dist', 'platform', 'inbox', 'database.js'));
-  const { migrateToLatest } = await import(join(ROOT, 'dist', 'platform', 'inbox', 'migrations', 'index.js'));
+  const { openStore } = await import(join(ROOT, 'dist', 'platform', 'store', 'database.js'));
+  const { migrateToLatest } = await import(join(ROOT, 'dist', 'platform', 'store', 'migrations', 'index.js'));
   const store = openStore({ dataDir: dirname(file) });
   await migrateToLatest(store.db, store.dialect);
   await store.db.destroy();

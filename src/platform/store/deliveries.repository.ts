@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ExpressionBuilder, sql } from 'kysely';
+import { ExpressionBuilder, SelectQueryBuilder, sql } from 'kysely';
 import type { Database, DeliveriesTable, DeliveryStatus, Store } from './database.js';
 import { idFactory } from './ids.js';
 import type { Statement } from './statement-runner.js';
@@ -28,6 +28,12 @@ export interface DeliveryChange {
   finishedAt: string | null;
   throttles: number;
 }
+
+/** Finished delivery statuses, each kept for its own period (retention). */
+export type FinishedStatus = Extract<DeliveryStatus, 'succeeded' | 'dead'>;
+
+/** The ids of one batch of deliveries, as a subquery for the statements that delete them. */
+export type DeliveryBatch = SelectQueryBuilder<Database, 'deliveries', { id: string }>;
 
 /** Why a delivery the process kept stopping on is dead; its last attempt says the same. */
 export const crashLoop = (limit: number): string =>
@@ -225,6 +231,32 @@ export class DeliveriesRepository {
       .where('status', '=', 'running');
     if (resume.status === 'pending') q = q.where('updated_at', '<', resume.staleBefore);
     return q.returningAll().compile();
+  }
+
+  /**
+   * One batch of expired deliveries: finished with `status`, last updated before `before`.
+   * A subquery, read again inside the write that deletes the batch, so a delivery a retry
+   * claimed since is left alone; its SQL text is the same each batch (prepared once). Served
+   * by the (status, updated_at) index; a finished delivery's updated_at is when it finished.
+   */
+  expired(status: FinishedStatus, before: string, limit: number): DeliveryBatch {
+    return this.store.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('status', '=', status)
+      .where('updated_at', '<', before)
+      .orderBy('updated_at')
+      .limit(limit);
+  }
+
+  /** Deletes a batch (write its attempts' delete first, in the same write); returns the ids. */
+  deleteBatch(batch: DeliveryBatch): Statement {
+    const { sql, parameters } = this.store.db
+      .deleteFrom('deliveries')
+      .where('id', 'in', batch)
+      .returning('id')
+      .compile();
+    return { sql, parameters };
   }
 
   get(id: string): Promise<DeliveriesTable | undefined> {

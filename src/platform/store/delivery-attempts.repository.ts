@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { sql } from 'kysely';
 import type { AttemptOutcome, DeliveryAttemptsTable, Store } from './database.js';
-import { crashLoop } from './deliveries.repository.js';
+import { crashLoop, type DeliveryBatch } from './deliveries.repository.js';
 import { idFactory } from './ids.js';
 import type { Statement } from './statement-runner.js';
 import { STORE } from './store.tokens.js';
@@ -112,6 +112,16 @@ export class DeliveryAttemptsRepository {
           .where('status', '=', 'running'),
       )
       .compile();
+  }
+
+  /** Deletes the attempts of a batch of deliveries (before the deliveries); returns the ids. */
+  deleteOf(batch: DeliveryBatch): Statement {
+    const { sql, parameters } = this.store.db
+      .deleteFrom('delivery_attempts')
+      .where('delivery_id', 'in', batch)
+      .returning('id')
+      .compile();
+    return { sql, parameters };
   }
 
   /** The last `limit` attempts of each delivery, oldest first. */

@@ -38,6 +38,11 @@ export interface EventFilter {
   limit: number;
 }
 
+/** Event statuses kept like succeeded deliveries; `received` and `held` are never pruned (unfinished). */
+const DONE: EventStatus[] = ['routed', 'unrouted'];
+/** Event statuses that need a fix, kept like dead deliveries. */
+const FAILED: EventStatus[] = ['unknown', 'invalid'];
+
 /** Not a valid source name (those are `[a-z0-9][a-z0-9_-]*`), so never a real event's. */
 const PROBE_SOURCE = ' probe';
 
@@ -312,6 +317,41 @@ export class EventsRepository {
       errors: row.errors,
       receivedAt: row.received_at,
     }));
+  }
+
+  /**
+   * Deletes one batch of expired events that no delivery refers to any more: routed or
+   * unrouted ones received before `before`, unknown or invalid ones before `deadBefore`. An
+   * event with a delivery left (unfinished, or finished but still kept) stays. `from` walks
+   * the range across batches, so events kept at its start are not read again each batch.
+   * Returns the deleted rows' ids and arrival times.
+   */
+  deleteExpired(cutoffs: { before: string; deadBefore: string; from: string }, limit: number): Statement {
+    const { db } = this.store;
+    const batch = db
+      .selectFrom('events as e')
+      .select('e.id')
+      .where('e.received_at', '<', cutoffs.before)
+      .where('e.received_at', '>=', cutoffs.from)
+      .where((eb) =>
+        eb.or([
+          eb('e.status', 'in', DONE),
+          eb.and([eb('e.status', 'in', FAILED), eb('e.received_at', '<', cutoffs.deadBefore)]),
+        ]),
+      )
+      .where((eb) =>
+        eb.not(
+          eb.exists(eb.selectFrom('deliveries as d').select('d.id').whereRef('d.event_id', '=', 'e.id')),
+        ),
+      )
+      .orderBy('e.received_at')
+      .limit(limit);
+    const { sql, parameters } = db
+      .deleteFrom('events')
+      .where('id', 'in', batch)
+      .returning(['id', 'received_at'])
+      .compile();
+    return { sql, parameters };
   }
 
   /** Throws when the store cannot answer; used by the readiness check. */

@@ -12,7 +12,9 @@ import { sql } from 'kysely';
 import type { AppConfig, RetentionConfig } from '../../config/app-config.js';
 import type { Store } from './database.js';
 import { STORE } from './store.tokens.js';
-import { expiredDeliveries, expiredEvents, FinishedStatus } from './retention.queries.js';
+import { DeliveriesRepository, type FinishedStatus } from './deliveries.repository.js';
+import { DeliveryAttemptsRepository } from './delivery-attempts.repository.js';
+import { EventsRepository } from './events.repository.js';
 import { STORE_SIGNALS, type RetentionRun } from './store-signals.js';
 import { StoreWriter } from './store-writer.service.js';
 
@@ -45,6 +47,9 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(STORE) private readonly store: Store,
     private readonly writer: StoreWriter,
+    private readonly events: EventsRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly attempts: DeliveryAttemptsRepository,
     config: ConfigService<AppConfig, true>,
     @Optional() private readonly emitter?: EventEmitter2,
   ) {
@@ -114,9 +119,11 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
     ] as [FinishedStatus, string][]) {
       for (;;) {
         if (this.stopping) return this.finish(run);
-        const [attempts, deliveries] = await this.writer.write(
-          expiredDeliveries(this.store.db, status, cutoff, this.settings.batchSize),
-        );
+        const batch = this.deliveries.expired(status, cutoff, this.settings.batchSize);
+        const [attempts, deliveries] = await this.writer.write([
+          this.attempts.deleteOf(batch),
+          this.deliveries.deleteBatch(batch),
+        ]);
         run.attempts += attempts.length;
         run.deliveries += deliveries.length;
         if (deliveries.length < this.settings.batchSize) break;
@@ -127,7 +134,7 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
     for (;;) {
       if (this.stopping) return this.finish(run);
       const [events] = await this.writer.write([
-        expiredEvents(this.store.db, { before, deadBefore, from }, this.settings.batchSize),
+        this.events.deleteExpired({ before, deadBefore, from }, this.settings.batchSize),
       ]);
       run.events += events.length;
       if (events.length < this.settings.batchSize) break;

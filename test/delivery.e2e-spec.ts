@@ -1,6 +1,7 @@
 import { PermanentFailure, RetryLater } from '../src/platform/bus/index.js';
 import { EVENT_CLASSES, MessageCreated } from '../src/platform/events/index.js';
 import { WHIPPY_EVENT_TYPES } from '../src/platform/events/event-types.js';
+import { Inbox } from '../src/platform/inbox/inbox.service.js';
 import { configDirWith, eventually, startApp, TestApp, WHIPPY_KEY } from './support/app.js';
 import { envelope, fixture } from './support/events.js';
 import { whippySignature } from './support/sign.js';
@@ -79,6 +80,21 @@ describe('delivery to subscribers', () => {
     expect(probe.of('test.steady').filter((c) => c.eventId === id)).toHaveLength(1);
     const listed = (await t.admin('/admin/api/events?limit=10').expect(200)).body.items;
     expect(listed).toEqual([expect.objectContaining({ id, status: 'routed' })]);
+  });
+
+  it('stores a signed event whose classification at ingest throws, and routes it right after', async () => {
+    t.app.get(Inbox).useClassifier({
+      classify: () => {
+        throw new Error('classifier broke');
+      },
+    });
+    const id = await t.ingest('message.created');
+    const routed = await eventually(async () => {
+      const e = await event(id);
+      return e.status === 'routed' && e.deliveries.every((d: DeliveryRow) => d.status === 'succeeded') && e;
+    });
+    expect(routed.deliveries.length).toBeGreaterThan(0);
+    expect(probe.of('test.steady').map((c) => c.eventId)).toEqual([id]);
   });
 
   it('routes by class, by pattern and by default id', async () => {

@@ -110,8 +110,8 @@ export class Inbox {
       results = await this.writer.write([this.events.insert(row), ...(classified?.statements ?? [])]);
     } catch (error) {
       if (!classified) throw error;
-      // Whatever refused the classification must not refuse the event: stored as received,
-      // recovery classifies it later.
+      // What refused the classification must not refuse the event: stored as received, it is
+      // classified after the commit (the bus retries that until the store takes it).
       row.status = 'received';
       row.errors = null;
       results = await this.writer.write([this.events.insert(row)]);

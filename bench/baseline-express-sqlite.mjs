@@ -8,7 +8,7 @@
 // SQLITE_SYNCHRONOUS (FULL or NORMAL; default FULL).
 import { join } from 'node:path';
 // The driver the service uses on this Node line (better-sqlite3 12 on Node 20, 13 on 22+).
-import { SQLite as Database } from '../dist/platform/inbox/sqlite-driver.js';
+import { SQLite as Database } from '../dist/platform/store/sqlite-driver.js';
 import express from 'express';
 import { monotonicFactory } from 'ulid';
 import { SIGNATURE_HEADER, signingKeysFromEnv, verifySignature } from './whippy-signature.mjs';

@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { SQLite } from '../dist/platform/inbox/sqlite-driver.js';
+import { SQLite } from '../dist/platform/store/sqlite-driver.js';
 import { monotonicFactory } from 'ulid';
 import { freePort, HOST, numberFromEnv, percentile } from './lib.mjs';
 import { signatureHeader } from './whippy-signature.mjs';
@@ -47,8 +47,8 @@ process.on('exit', () => {
 
 /** The store as the service makes it, then EVENTS expired events, deliveries and attempts. */
 async function preload(file) {
-  const { openStore } = await import(join(ROOT, 'dist', 'platform', 'inbox', 'database.js'));
-  const { migrateToLatest } = await import(join(ROOT, 'dist', 'platform', 'inbox', 'migrations', 'index.js'));
+  const { openStore } = await import(join(ROOT, 'dist', 'platform', 'store', 'database.js'));
+  const { migrateToLatest } = await import(join(ROOT, 'dist', 'platform', 'store', 'migrations', 'index.js'));
   const store = openStore({ dataDir: dirname(file) });
   await migrateToLatest(store.db, store.dialect);
   await store.db.destroy();

@@ -7,6 +7,7 @@ import type { AppConfig } from './config/app-config.js';
 import { AdminModule } from './platform/admin/admin.module.js';
 import { BusModule } from './platform/bus/bus.module.js';
 import { InboxModule } from './platform/inbox/inbox.module.js';
+import { StoreModule } from './platform/store/store.module.js';
 import { httpLogOptions, logDestination } from './platform/observability/http-log.options.js';
 import { ObservabilityModule } from './platform/observability/observability.module.js';
 import { RequestLogMiddleware } from './platform/observability/request-log.middleware.js';
@@ -39,6 +40,7 @@ export class AppModule implements NestModule {
           forRoutes: [],
         }),
         EventEmitterModule.forRoot(),
+        StoreModule,
         InboxModule,
         WebhooksModule,
         BusModule,

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { configDirWith, eventually, startApp, TestApp } from './support/app.js';
 import { describeWith, External, freshDatabase, postgres } from './support/external.js';
 import { Probe, ProbeModule } from './support/probe.subscribers.js';
-import { SQLite } from '../src/platform/inbox/sqlite-driver.js';
+import { SQLite } from '../src/platform/store/sqlite-driver.js';
 
 /**
  * A store that refuses writes (a full disk, a read-only database) stands in as triggers that

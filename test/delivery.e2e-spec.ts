@@ -1,8 +1,10 @@
 import { PermanentFailure, RetryLater } from '../src/platform/bus/index.js';
 import { EVENT_CLASSES, MessageCreated } from '../src/platform/events/index.js';
 import { WHIPPY_EVENT_TYPES } from '../src/platform/events/event-types.js';
-import { configDirWith, eventually, startApp, TestApp } from './support/app.js';
-import { fixture } from './support/events.js';
+import { Inbox } from '../src/platform/inbox/inbox.service.js';
+import { configDirWith, eventually, startApp, TestApp, WHIPPY_KEY } from './support/app.js';
+import { envelope, fixture } from './support/events.js';
+import { whippySignature } from './support/sign.js';
 import { Probe, ProbeModule } from './support/probe.subscribers.js';
 
 const SETTINGS = `
@@ -54,6 +56,47 @@ describe('delivery to subscribers', () => {
     expect(message.data.contactId).toBe(fixture('message.created').contact_id);
   });
 
+  it('answers 200 once the event is stored routed with its deliveries; a repeat makes no second delivery', async () => {
+    const body = envelope('message.created');
+    const post = () =>
+      t.http
+        .post('/webhooks/whippy')
+        .set('content-type', 'application/json')
+        .set('x-whippy-signature', whippySignature(WHIPPY_KEY, body).header)
+        .send(body)
+        .expect(200);
+    const { id } = (await post()).body;
+    // No waiting: the commit the 200 answers for holds the status and the deliveries.
+    const stored = await event(id);
+    expect(stored.status).toBe('routed');
+    const subscribers = stored.deliveries.map((d: DeliveryRow) => d.subscriberId).sort();
+    expect(subscribers).toEqual(expect.arrayContaining(['test.everything', 'test.steady']));
+
+    expect((await post()).body).toEqual({ received: true, id, duplicate: true });
+    await eventually(async () =>
+      (await event(id)).deliveries.every((d: DeliveryRow) => d.status === 'succeeded'),
+    );
+    expect((await event(id)).deliveries.map((d: DeliveryRow) => d.subscriberId).sort()).toEqual(subscribers);
+    expect(probe.of('test.steady').filter((c) => c.eventId === id)).toHaveLength(1);
+    const listed = (await t.admin('/admin/api/events?limit=10').expect(200)).body.items;
+    expect(listed).toEqual([expect.objectContaining({ id, status: 'routed' })]);
+  });
+
+  it('stores a signed event whose classification at ingest throws, and routes it right after', async () => {
+    t.app.get(Inbox).useClassifier({
+      classify: () => {
+        throw new Error('classifier broke');
+      },
+    });
+    const id = await t.ingest('message.created');
+    const routed = await eventually(async () => {
+      const e = await event(id);
+      return e.status === 'routed' && e.deliveries.every((d: DeliveryRow) => d.status === 'succeeded') && e;
+    });
+    expect(routed.deliveries.length).toBeGreaterThan(0);
+    expect(probe.of('test.steady').map((c) => c.eventId)).toEqual([id]);
+  });
+
   it('routes by class, by pattern and by default id', async () => {
     const message = await t.ingest('message.created');
     const contact = await t.ingest('contact.updated');
@@ -81,10 +124,9 @@ describe('delivery to subscribers', () => {
       ...fixture('conversation.updated'),
       unread_count: 'many',
     });
-    const stored = await eventually(async () => {
-      const e = await event(id);
-      return e.status === 'invalid' && e;
-    });
+    // Classified before the answer: invalid with its errors at once.
+    const stored = await event(id);
+    expect(stored.status).toBe('invalid');
     expect(stored.errors.join('\n')).toMatch(/unread_count/);
     expect(stored.rawBody).toContain('"many"');
     const replay = await t.adminPost(`/admin/api/events/${id}/replay`).expect(409);

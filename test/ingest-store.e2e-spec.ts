@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import type { Store } from '../src/platform/inbox/database.js';
-import { STORE } from '../src/platform/inbox/inbox.tokens.js';
-import { StoreWriter } from '../src/platform/inbox/store-writer.service.js';
+import type { Store } from '../src/platform/store/database.js';
+import { STORE } from '../src/platform/store/store.tokens.js';
+import { StoreWriter } from '../src/platform/store/store-writer.service.js';
 import { eventually, startApp, TestApp, WHIPPY_KEY } from './support/app.js';
 import { fixture } from './support/events.js';
 import { describeWith, freshDatabase, postgres } from './support/external.js';

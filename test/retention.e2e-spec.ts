@@ -2,9 +2,9 @@ import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { monotonicFactory } from 'ulid';
-import type { Store } from '../src/platform/inbox/database.js';
-import { STORE } from '../src/platform/inbox/inbox.tokens.js';
-import { Retention } from '../src/platform/inbox/retention.service.js';
+import type { DeliveryStatus, EventStatus, Store } from '../src/platform/store/database.js';
+import { STORE } from '../src/platform/store/store.tokens.js';
+import { Retention } from '../src/platform/store/retention.service.js';
 import { eventually, startApp, TestApp } from './support/app.js';
 import { describeWith, freshDatabase, postgres } from './support/external.js';
 import { sample } from './support/metrics.js';
@@ -23,7 +23,7 @@ const SUBSCRIBER = 'retention.test';
 /** Ids as the store makes them (ULIDs): the admin API answers 404 to anything else. */
 const nextId = monotonicFactory();
 
-async function addEvent(store: Store, status: string, ageDays: number, body = '{}'): Promise<string> {
+async function addEvent(store: Store, status: EventStatus, ageDays: number, body = '{}'): Promise<string> {
   const id = nextId();
   await store.db
     .insertInto('events')
@@ -44,7 +44,13 @@ async function addEvent(store: Store, status: string, ageDays: number, body = '{
   return id;
 }
 
-async function addDelivery(store: Store, eventId: string, status: string, ageDays: number, attempts = 1) {
+async function addDelivery(
+  store: Store,
+  eventId: string,
+  status: DeliveryStatus,
+  ageDays: number,
+  attempts = 1,
+) {
   const id = nextId();
   const finished = ['succeeded', 'dead'].includes(status);
   await store.db
@@ -76,7 +82,7 @@ async function addDelivery(store: Store, eventId: string, status: string, ageDay
         started_at: ago(ageDays),
         finished_at: ago(ageDays),
         duration_ms: 1,
-        outcome: attempt === attempts && finished ? status : 'failed',
+        outcome: attempt === attempts && finished ? (status as 'succeeded' | 'dead') : 'failed',
         error: null,
       })
       .execute();
@@ -119,7 +125,12 @@ function suite(start: (config: string) => Promise<{ t: TestApp; stop(): Promise<
 
   it('prunes old finished deliveries and their events, and keeps everything else', async () => {
     const rows: Record<string, { event: string; deliveries: string[] }> = {};
-    const add = async (name: string, status: string, age: number, deliveries: [string, number][] = []) => {
+    const add = async (
+      name: string,
+      status: EventStatus,
+      age: number,
+      deliveries: [DeliveryStatus, number][] = [],
+    ) => {
       const event = await addEvent(store, status, age);
       const made: string[] = [];
       for (const [deliveryStatus, deliveryAge] of deliveries)

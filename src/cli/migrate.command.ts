@@ -1,7 +1,7 @@
 import { Command, CommandRunner } from 'nest-commander';
 import { loadAppConfig } from '../app.config.js';
-import { openStore } from '../platform/inbox/database.js';
-import { migrateToLatest } from '../platform/inbox/migrations/index.js';
+import { openStore } from '../platform/store/database.js';
+import { migrateToLatest } from '../platform/store/migrations/index.js';
 import { CliError, describeError } from './cli.error.js';
 
 /** `switchyard migrate`: what the service does when it opens the store, as a release step of its own. */

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { AppConfig } from './app-config.js';
 import { ConfigError } from './config.error.js';
-import { ConfigSection, validateConfig } from './config.schema.js';
+import type { ConfigSection } from './config-reader.js';
+import { validateConfig } from './config.schema.js';
 import { ensureDevelopmentKeys } from './dev-keys.js';
 
 export interface LoadConfigOptions {

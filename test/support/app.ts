@@ -8,7 +8,7 @@ import supertest from 'supertest';
 import { APP_OPTIONS, configureApp } from '../../src/app.factory.js';
 import { AppModule } from '../../src/app.module.js';
 import type { AppConfig } from '../../src/config/app-config.js';
-import type { ConfigSection } from '../../src/config/config.schema.js';
+import type { ConfigSection } from '../../src/config/config-reader.js';
 import { loadAppConfig } from '../../src/app.config.js';
 import { envelope } from './events.js';
 import { whippySignature } from './sign.js';

@@ -2,6 +2,7 @@ import { MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/c
 import { InboxModule } from '../inbox/inbox.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { BusModule } from '../bus/bus.module.js';
+import { StoreModule } from '../store/store.module.js';
 import { AdminAccess } from './admin-access.js';
 import { AdminBodyMiddleware } from './admin-body.middleware.js';
 import { AdminGuard } from './admin.guard.js';
@@ -12,7 +13,7 @@ import { SourcesController } from './sources.controller.js';
 
 /** `/admin/api`: what was received, what failed verification, what was delivered, and repairs. */
 @Module({
-  imports: [InboxModule, WebhooksModule, BusModule, AdminPageModule],
+  imports: [InboxModule, StoreModule, WebhooksModule, BusModule, AdminPageModule],
   controllers: [EventsController, DeliveryController, SourcesController],
   providers: [AdminAccess, AdminGuard],
   exports: [AdminAccess, AdminGuard],

@@ -12,7 +12,7 @@ import {
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
 import { DeliveryRepairs } from '../bus/delivery-repairs.service.js';
-import { DeliveryRepository } from '../bus/delivery.repository.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
 import { AdminGuard } from './admin.guard.js';
 import { StoredIdPipe } from './stored-id.pipe.js';
 import { BackfillBody, DeliveryListQuery, ExplainBody, ReplayBody } from './dto/delivery.dto.js';
@@ -27,7 +27,7 @@ export class DeliveryController {
   constructor(
     private readonly engine: DeliveryEngine,
     private readonly repairs: DeliveryRepairs,
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveriesRepository,
   ) {}
 
   @ApiOperation({ summary: 'event type → subscribers with their filters, and every subscriber' })

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { InboxModule } from '../inbox/inbox.module.js';
+import { StoreModule } from '../store/store.module.js';
 import { DeliveryEngine } from './delivery-engine.service.js';
 import { DeliveryLeadership } from './delivery-leadership.service.js';
 import { DeliveryQueue } from './delivery-queue.js';
@@ -10,12 +11,9 @@ import { DeliveryRouter } from './delivery-router.js';
 import { DeliveryRunner } from './delivery-runner.js';
 import { EventCache } from './event-cache.js';
 import { InProcessDeliveryQueue } from './in-process-delivery-queue.js';
-import { DeliveryStats } from './delivery-stats.repository.js';
-import { DeliveryRepository } from './delivery.repository.js';
 import { ModuleStore } from './module-store.service.js';
 import { BullmqDeliveryQueue } from './queue/bullmq-delivery-queue.js';
 import { DeliverySweep } from './queue/delivery-sweep.service.js';
-import { QueuedDeliveries } from './queue/queued-deliveries.repository.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
 /**
@@ -23,10 +21,9 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
  * and ModuleStore.
  */
 @Module({
-  imports: [DiscoveryModule, InboxModule],
+  imports: [DiscoveryModule, StoreModule, InboxModule],
   providers: [
     SubscriberRegistry,
-    DeliveryRepository,
     DeliveryLeadership,
     EventCache,
     DeliveryRouter,
@@ -43,9 +40,7 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
     },
     DeliveryEngine,
     DeliveryRepairs,
-    DeliveryStats,
     ModuleStore,
-    QueuedDeliveries,
     DeliverySweep,
   ],
   exports: [
@@ -54,9 +49,7 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
     DeliveryEngine,
     DeliveryQueue,
     DeliveryRouter,
-    DeliveryRepository,
     DeliveryRepairs,
-    DeliveryStats,
     ModuleStore,
   ],
 })

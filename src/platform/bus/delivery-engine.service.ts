@@ -1,8 +1,10 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { DeliveriesTable } from '../inbox/database.js';
+import type { DeliveriesTable } from '../store/database.js';
 import { DeliveryRecovery } from './delivery-recovery.js';
 import { DeliveryRouter } from './delivery-router.js';
-import { DeliveryRepository, DeliveryView } from './delivery.repository.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { DeliveryAttemptsRepository } from '../store/delivery-attempts.repository.js';
+import { DeliveryView, HISTORY_LIMIT, toAttemptView, toView } from './delivery-view.js';
 import { retrying } from './persist.js';
 import type { RouteTable } from './route-table.js';
 
@@ -21,7 +23,8 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
   constructor(
     private readonly router: DeliveryRouter,
     private readonly recovery: DeliveryRecovery,
-    private readonly repository: DeliveryRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly attempts: DeliveryAttemptsRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -49,15 +52,26 @@ export class DeliveryEngine implements OnApplicationBootstrap, BeforeApplication
 
   /** Deliveries as the admin API shows them, with what an ordered one waits for. */
   views(rows: DeliveriesTable[]): Promise<DeliveryView[]> {
-    return this.repository.views(rows, (id) => this.router.ordering(id)?.onDead === 'hold');
+    return Promise.all(
+      rows.map(async (row) => {
+        const view = toView(row);
+        if ((row.status !== 'pending' && row.status !== 'failed') || row.order_key === null) return view;
+        const withDead = this.router.ordering(row.subscriber_id)?.onDead === 'hold';
+        const [head] = await this.deliveries.olderOfKey({ ...row, order_key: row.order_key }, withDead, 1);
+        return head ? { ...view, waitingFor: head.id, reason: `waiting for ${head.id}` } : view;
+      }),
+    );
   }
 
   /** The views with each delivery's attempt history (the last HISTORY_LIMIT, oldest first). */
   async detailed(rows: DeliveriesTable[]): Promise<DeliveryView[]> {
     const [views, history] = await Promise.all([
       this.views(rows),
-      this.repository.history(rows.map((row) => row.id)),
+      this.attempts.history(
+        rows.map((row) => row.id),
+        HISTORY_LIMIT,
+      ),
     ]);
-    return views.map((view) => ({ ...view, history: history.get(view.id) ?? [] }));
+    return views.map((view) => ({ ...view, history: (history.get(view.id) ?? []).map(toAttemptView) }));
   }
 }

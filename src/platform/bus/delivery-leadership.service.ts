@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import pg from 'pg';
-import type { Store } from '../inbox/database.js';
-import { STORE } from '../inbox/inbox.tokens.js';
+import type { Store } from '../store/database.js';
+import { STORE } from '../store/store.tokens.js';
 
 /** The advisory lock every Switchyard process on one PostgreSQL database competes for. */
 const LOCK_KEY = 0x5357_4459; // "SWDY"

@@ -1,4 +1,4 @@
-import type { DeliveriesTable } from '../inbox/database.js';
+import type { DeliveriesTable } from '../store/database.js';
 
 /** A committed delivery as a queue needs it: its store row (the store is the record). */
 export type QueuedDelivery = Pick<

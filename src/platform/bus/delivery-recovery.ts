@@ -1,11 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
-import type { DeliveriesTable } from '../inbox/database.js';
+import type { DeliveriesTable, EventStatus } from '../store/database.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { DeliveryAttemptsRepository } from '../store/delivery-attempts.repository.js';
+import { EventsRepository } from '../store/events.repository.js';
+import { StoreWriter } from '../store/store-writer.service.js';
 import { fromRow, toIncoming } from './delivery-rows.js';
 import { DeliveryRouter } from './delivery-router.js';
 import { DeliveryRunner } from './delivery-runner.js';
-import { DeliveryRepository } from './delivery.repository.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
 /** Rows read from the store at a time. */
@@ -25,7 +28,10 @@ export class DeliveryRecovery {
 
   constructor(
     private readonly registry: SubscriberRegistry,
-    private readonly repository: DeliveryRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly attempts: DeliveryAttemptsRepository,
+    private readonly stored: EventsRepository,
+    private readonly writer: StoreWriter,
     private readonly router: DeliveryRouter,
     private readonly runner: DeliveryRunner,
     private readonly config: ConfigService<AppConfig, true>,
@@ -41,7 +47,7 @@ export class DeliveryRecovery {
     let resumed = 0;
     let after: { eventId: string; id: string } | undefined;
     for (;;) {
-      const page = await this.repository.unfinished(after, PAGE);
+      const page = await this.deliveries.unfinished(after, PAGE);
       if (page.length === 0 || !go()) break;
       const last = page[page.length - 1];
       after = { eventId: last.event_id, id: last.id };
@@ -73,7 +79,7 @@ export class DeliveryRecovery {
     let after: string | undefined;
     let resumed = 0;
     for (;;) {
-      const page = await this.repository.running(after, PAGE);
+      const page = await this.deliveries.running(after, PAGE);
       if (page.length === 0 || !go()) break;
       after = page[page.length - 1].id;
       const rows: DeliveriesTable[] = [];
@@ -90,9 +96,9 @@ export class DeliveryRecovery {
 
   /** A delivery a stop cut off: counted, with its attempt in the history; undefined when dead now. */
   private async interrupted(row: DeliveriesTable): Promise<DeliveriesTable | undefined> {
-    const written = await this.repository.write([
-      this.repository.interruptedAttempt(row.id, MAX_INTERRUPTIONS),
-      this.repository.interrupted(row.id, MAX_INTERRUPTIONS),
+    const written = await this.writer.write([
+      this.attempts.interrupted(row.id, MAX_INTERRUPTIONS),
+      this.deliveries.interrupted(row.id, MAX_INTERRUPTIONS, { status: 'running' }),
     ]);
     const [updated] = written[1] as DeliveriesTable[];
     if (!updated) return undefined;
@@ -112,11 +118,15 @@ export class DeliveryRecovery {
   }
 
   /** Classifies stored events page by page, in arrival order; returns how many. */
-  async classifyStored(filter: { statuses: string[]; sources?: string[]; until?: string }): Promise<number> {
+  async classifyStored(filter: {
+    statuses: EventStatus[];
+    sources?: string[];
+    until?: string;
+  }): Promise<number> {
     let after: string | undefined;
     let count = 0;
     for (;;) {
-      const rows = await this.repository.events({ ...filter, after, limit: PAGE });
+      const rows = await this.stored.forClassification({ ...filter, after, limit: PAGE });
       if (rows.length === 0) return count;
       for (const row of rows) await this.router.commit(this.router.classify(toIncoming(row)));
       count += rows.length;

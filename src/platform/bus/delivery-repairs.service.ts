@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { DeliveriesTable } from '../inbox/database.js';
+import type { DeliveriesTable } from '../store/database.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { EventsRepository } from '../store/events.repository.js';
+import { StoreWriter } from '../store/store-writer.service.js';
 import { eventTypeMatches } from '../events/index.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import { DeliveryRouter } from './delivery-router.js';
 import { toIncoming } from './delivery-rows.js';
-import { DeliveryRepository, DeliveryView, toView } from './delivery.repository.js';
+import { DeliveryView, toView } from './delivery-view.js';
 import {
   DeliveryNotFound,
   EventNotFound,
@@ -30,7 +33,9 @@ export class DeliveryRepairs {
   constructor(
     private readonly router: DeliveryRouter,
     private readonly queue: DeliveryQueue,
-    private readonly repository: DeliveryRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly stored: EventsRepository,
+    private readonly writer: StoreWriter,
   ) {}
 
   /**
@@ -38,7 +43,7 @@ export class DeliveryRepairs {
    * ones. A replay delivers again on purpose, so each call makes new deliveries.
    */
   async replay(eventId: string, subscriberIds?: string[]): Promise<DeliveryView[]> {
-    const [row] = await this.repository.events({ ids: [eventId], limit: 1 });
+    const [row] = await this.stored.forClassification({ ids: [eventId], limit: 1 });
     if (!row) throw new EventNotFound(eventId);
     const routes = this.router.routeTable;
     const only = subscriberIds?.map((id) => {
@@ -62,8 +67,8 @@ export class DeliveryRepairs {
     });
     const outcome = this.router.classify(toIncoming(row), only, false);
     if (outcome.rows.length === 0) {
-      await this.repository.write(outcome.statements);
-      const [event] = await this.repository.events({ ids: [eventId], limit: 1 });
+      await this.writer.write(outcome.statements);
+      const [event] = await this.stored.forClassification({ ids: [eventId], limit: 1 });
       throw new RepairConflict('not_delivered', `event ${eventId} is ${event.status}: nothing to deliver`, {
         status: event.status,
       });
@@ -74,13 +79,13 @@ export class DeliveryRepairs {
 
   /** Runs a failed or dead delivery again now, with a fresh attempt budget. */
   async retry(deliveryId: string): Promise<DeliveryView> {
-    const row = await this.repository.get(deliveryId);
+    const row = await this.deliveries.get(deliveryId);
     if (!row) throw new DeliveryNotFound(deliveryId);
     if (!this.router.knows(row.subscriber_id))
       throw new RepairConflict('unknown_subscriber', `subscriber ${row.subscriber_id} no longer exists`);
     const [claimed] = await this.claim([row.id]);
     if (!claimed) {
-      const now = await this.repository.get(deliveryId);
+      const now = await this.deliveries.get(deliveryId);
       throw new RepairConflict('not_retryable', `delivery ${deliveryId} is ${now?.status ?? row.status}`);
     }
     await this.queue.dispatch([claimed]);
@@ -96,7 +101,7 @@ export class DeliveryRepairs {
     let redriven = 0;
     let after: { eventId: string; id: string } | undefined;
     for (;;) {
-      const rows = await this.repository.dead(subscriberId, after, PAGE);
+      const rows = await this.deliveries.dead(subscriberId, after, PAGE);
       if (rows.length === 0) return { redriven };
       const last = rows[rows.length - 1];
       after = { eventId: last.event_id, id: last.id };
@@ -125,7 +130,7 @@ export class DeliveryRepairs {
     let matched = 0;
     let created = 0;
     for (;;) {
-      const rows = await this.repository.events({
+      const rows = await this.stored.forClassification({
         statuses: ['routed', 'unrouted'],
         types: [...route.types],
         since: range.since,
@@ -135,7 +140,7 @@ export class DeliveryRepairs {
       });
       if (rows.length === 0) break;
       after = rows[rows.length - 1].id;
-      const done = await this.repository.delivered(
+      const done = await this.deliveries.delivered(
         subscriberId,
         rows.map((row) => row.id),
       );
@@ -158,7 +163,7 @@ export class DeliveryRepairs {
 
   /** Failed or dead deliveries back to pending; returns those this call claimed. */
   private async claim(ids: string[]): Promise<DeliveriesTable[]> {
-    const [rows] = await this.repository.write([this.repository.claim(ids)]);
+    const [rows] = await this.writer.write([this.deliveries.claimForRepair(ids)]);
     return rows as DeliveriesTable[];
   }
 }

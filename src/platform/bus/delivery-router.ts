@@ -3,20 +3,32 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { AppConfig } from '../../config/app-config.js';
-import type { DeliveriesTable } from '../inbox/database.js';
+import type { DeliveriesTable } from '../store/database.js';
 import { parseWhippyEvent } from '../events/index.js';
-import type { Statement } from '../inbox/statement-runner.js';
-import { BUS_SIGNALS, EventReceivedSignal } from './bus-signals.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { EventsRepository } from '../store/events.repository.js';
+import type { Statement } from '../store/statement-runner.js';
+import { StoreWriter } from '../store/store-writer.service.js';
+import { Inbox } from '../inbox/inbox.service.js';
+import { BUS_SIGNALS, type EventReceivedSignal } from './bus-signals.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import type { Incoming } from './delivery-rows.js';
-import { DeliveryRepository } from './delivery.repository.js';
-import { EventCache } from './event-cache.js';
+import { EventCache, type ParsedEvent } from './event-cache.js';
+import { IngestClassifier } from './ingest-classifier.js';
 import { Ordering, orderingOf } from './ordering.js';
 import { persist } from './persist.js';
 import { describe } from './retry-policy.js';
 import { RouteTable } from './route-table.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 import type { RawEvent, SubscriberDefinition } from './subscriber.js';
+
+/** An event's classification: its status, and the deliveries it makes (routed only). */
+export interface Routed {
+  status: 'routed' | 'unrouted' | 'unknown' | 'invalid';
+  errors?: string[];
+  rows: DeliveriesTable[];
+  parsed?: ParsedEvent;
+}
 
 /** What classifying an event writes, and the delivery rows it makes (one insert each, in order). */
 export interface Classified {
@@ -35,26 +47,34 @@ export class DeliveryRouter {
   private routes?: RouteTable;
   private readonly orderings = new Map<string, Ordering>();
   private readonly stopping = new AbortController();
-  private accepting = false;
+  private release?: () => void;
   /** Deliveries reach the queue in the order their events were classified. */
   private joining: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly registry: SubscriberRegistry,
-    private readonly repository: DeliveryRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly stored: EventsRepository,
+    private readonly writer: StoreWriter,
     private readonly queue: DeliveryQueue,
     private readonly events: EventCache,
     private readonly config: ConfigService<AppConfig, true>,
+    private readonly inbox: Inbox,
   ) {}
 
-  /** Starts routing new events (every module has registered its subscribers) and logs the table. */
+  /**
+   * Starts routing new events at ingest, in the commit that stores them (every module has
+   * registered its subscribers), and logs the table.
+   */
   start(): void {
     this.logger.log(this.routeTable.summary());
-    this.accepting = true;
+    this.release = this.inbox.useClassifier(new IngestClassifier(this, this.deliveries, this.events));
   }
 
+  /** From now on new events are stored `received`; the next start's recovery classifies them. */
   stop(): void {
-    this.accepting = false;
+    this.release?.();
+    this.release = undefined;
     this.stopping.abort(new Error('the service is stopping'));
   }
 
@@ -84,10 +104,23 @@ export class DeliveryRouter {
     return this.registry.all().has(subscriberId);
   }
 
+  /**
+   * A new event stored unclassified while the router accepts: its classification at ingest
+   * threw or was refused by the store (the event was stored without it). Classified here and
+   * committed on its own, retrying until the store takes it.
+   */
   @OnEvent(BUS_SIGNALS.eventReceived)
   onEventReceived(signal: EventReceivedSignal): void {
-    if (!this.accepting || signal.status !== 'received') return;
-    this.detached(() => void this.commit(this.classify(signal)));
+    if (!this.release || signal.status !== 'received') return;
+    this.detached(() => {
+      try {
+        void this.commit(this.classify(signal));
+      } catch (error) {
+        this.logger.error(
+          `classifying event ${signal.id} failed; it waits for the next start: ${describe(error)}`,
+        );
+      }
+    });
   }
 
   /**
@@ -97,31 +130,25 @@ export class DeliveryRouter {
   private readonly detached = AsyncResource.bind((work: () => void) => work());
 
   /**
-   * Parses and routes one event: the statements that record the outcome, and its deliveries.
-   * `only` names the subscribers (a replay or backfill); `dedupe: false` makes a replay's
-   * delivery even where the event has one for that subscriber already.
+   * Parses and routes one event: its status (with an invalid event's errors), the deliveries
+   * it makes and the parsed event. `only` names the subscribers (a replay or backfill);
+   * `dedupe: false` makes a replay's delivery even where the event has one for that subscriber.
    */
-  classify(incoming: Incoming, only?: SubscriberDefinition[], dedupe = true): Classified {
-    if (!incoming.data)
-      return {
-        statements: [this.repository.eventStatus(incoming.id, 'invalid', ['body is not a JSON envelope'])],
-        rows: [],
-      };
+  route(incoming: Incoming, only?: SubscriberDefinition[], dedupe = true): Routed {
+    if (!incoming.data) return { status: 'invalid', errors: ['body is not a JSON envelope'], rows: [] };
     const parsed = parseWhippyEvent({ ...incoming, receivedAt: new Date(incoming.receivedAt) });
-    if (parsed.status === 'unknown')
-      return { statements: [this.repository.eventStatus(incoming.id, 'unknown')], rows: [] };
+    if (parsed.status === 'unknown') return { status: 'unknown', rows: [] };
     if (parsed.status === 'invalid') {
       this.logger.warn(`event ${incoming.id} (${incoming.type}) is invalid: ${parsed.errors.join('; ')}`);
-      return { statements: [this.repository.eventStatus(incoming.id, 'invalid', parsed.errors)], rows: [] };
+      return { status: 'invalid', errors: parsed.errors, rows: [] };
     }
     const raw: RawEvent = { type: incoming.type, source: incoming.source, data: incoming.data };
     const subscribers = only ?? this.routeTable.match(raw);
-    if (subscribers.length === 0)
-      return { statements: [this.repository.eventStatus(incoming.id, 'unrouted')], rows: [] };
+    if (subscribers.length === 0) return { status: 'unrouted', rows: [] };
 
     const now = new Date().toISOString();
     const rows = subscribers.map((subscriber): DeliveriesTable => ({
-      id: this.repository.nextId(),
+      id: this.deliveries.nextId(),
       event_id: incoming.id,
       subscriber_id: subscriber.id,
       status: 'pending',
@@ -136,9 +163,18 @@ export class DeliveryRouter {
       interruptions: 0,
       dedupe_key: dedupe ? `${incoming.id}:${subscriber.id}` : null,
     }));
-    const statements = rows.map((row) => this.repository.insert(row));
-    statements.push(this.repository.eventStatus(incoming.id, 'routed'));
-    this.events.put(incoming.id, { event: parsed.event, raw });
+    return { status: 'routed', rows, parsed: { event: parsed.event, raw } };
+  }
+
+  /**
+   * A stored event's classification (recovery, replay, backfill): the statements that record
+   * the outcome, and its deliveries. New events are classified at ingest (IngestClassifier).
+   */
+  classify(incoming: Incoming, only?: SubscriberDefinition[], dedupe = true): Classified {
+    const { status, errors, rows, parsed } = this.route(incoming, only, dedupe);
+    const statements = rows.map((row) => this.deliveries.insert(row));
+    statements.push(this.stored.status(incoming.id, status, errors));
+    if (parsed) this.events.put(incoming.id, parsed);
     return { statements, rows };
   }
 
@@ -151,7 +187,7 @@ export class DeliveryRouter {
     let results: unknown[][] | undefined;
     const written = persist(
       async () => {
-        results = await this.repository.write(statements);
+        results = await this.writer.write(statements);
       },
       {
         signal: this.stopping.signal,
@@ -164,12 +200,24 @@ export class DeliveryRouter {
         },
       },
     );
-    const made = (this.joining = this.joining.then(async () => {
+    return this.dispatchFresh(async () => {
       if (!(await written) || !results) return [];
-      const inserted = rows.filter((_, i) => (results![i] ?? []).length > 0);
-      if (inserted.length) await this.queue.dispatch(inserted, { fresh: true });
-      return inserted;
-    }));
-    return made as Promise<DeliveriesTable[]>;
+      return rows.filter((_, i) => (results![i] ?? []).length > 0);
+    });
+  }
+
+  /**
+   * Hands committed new deliveries to the queue, after those of every event classified
+   * before (so ordered subscribers see their events in order). Resolves with the rows.
+   */
+  dispatchFresh(inserted: () => Promise<DeliveriesTable[]> | DeliveriesTable[]): Promise<DeliveriesTable[]> {
+    const made = this.joining.then(async () => {
+      const rows = await inserted();
+      if (rows.length) await this.queue.dispatch(rows, { fresh: true });
+      return rows;
+    });
+    // One failed hand-over must not stop the ones after it.
+    this.joining = made.catch(() => undefined);
+    return made;
   }
 }

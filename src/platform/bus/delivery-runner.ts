@@ -2,10 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AppConfig, DeliveryConfig } from '../../config/app-config.js';
-import type { Statement } from '../inbox/statement-runner.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { DeliveryAttemptsRepository } from '../store/delivery-attempts.repository.js';
+import type { Statement } from '../store/statement-runner.js';
+import { StoreWriter } from '../store/store-writer.service.js';
 import { BUS_SIGNALS, DeliverySignal } from './bus-signals.js';
 import type { Job } from './delivery-lane.js';
-import { DeliveryRepository } from './delivery.repository.js';
 import { EventCache } from './event-cache.js';
 import { runHandler } from './handler-run.js';
 import { persist } from './persist.js';
@@ -38,7 +40,9 @@ export class DeliveryRunner {
 
   constructor(
     private readonly registry: SubscriberRegistry,
-    private readonly repository: DeliveryRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly attempts: DeliveryAttemptsRepository,
+    private readonly writer: StoreWriter,
     private readonly events: EventCache,
     private readonly emitter: EventEmitter2,
     config: ConfigService<AppConfig, true>,
@@ -105,9 +109,9 @@ export class DeliveryRunner {
       handled();
       // Cut off by a stop, not by its own failure: not an attempt, and not a crash to count.
       // One try only: the store is closing; recovery at the next start covers a failure.
-      await this.repository
+      await this.writer
         .write([
-          this.repository.update(job.id, { ...this.state(job), status: 'pending', attempts: attempt - 1 }),
+          this.deliveries.update(job.id, { ...this.state(job), status: 'pending', attempts: attempt - 1 }),
         ])
         .catch(() => undefined);
       return undefined;
@@ -150,7 +154,7 @@ export class DeliveryRunner {
     if (throttled) job.throttles += 1;
     job.lastError = error;
     const finished = Date.now();
-    const attempt = this.repository.attempt(job.id, {
+    const attempt = this.attempts.record(job.id, {
       startedAt,
       finishedAt: finished,
       outcome: throttled ? 'throttled' : verdict.status,
@@ -210,8 +214,8 @@ export class DeliveryRunner {
 
   /** A delivery's state change, with `also` in the same write, committed; false when the service stops first. */
   private record(job: Job, change: Change, also: Statement[] = []): Promise<boolean> {
-    const statement = this.repository.update(job.id, { ...this.state(job), ...change });
-    return persist(() => this.repository.write([...also, statement]), {
+    const statement = this.deliveries.update(job.id, { ...this.state(job), ...change });
+    return persist(() => this.writer.write([...also, statement]), {
       signal: this.stopping.signal,
       onError: (error, tries) => {
         // The first failure and then every tenth: a long outage must not flood the log.

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
 import { parseWhippyEvent } from '../events/index.js';
+import { EventsRepository } from '../store/events.repository.js';
 import { toIncoming } from './delivery-rows.js';
-import { DeliveryRepository } from './delivery.repository.js';
 import type { RawEvent } from './subscriber.js';
 
 /** A stored event as a handler gets it: typed, and as received. */
@@ -23,7 +23,7 @@ export class EventCache {
   private readonly max: number;
 
   constructor(
-    private readonly repository: DeliveryRepository,
+    private readonly stored: EventsRepository,
     config: ConfigService<AppConfig, true>,
   ) {
     this.max = config.get('delivery', { infer: true }).window;
@@ -43,7 +43,7 @@ export class EventCache {
   async get(eventId: string): Promise<ParsedEvent | undefined> {
     const cached = this.events.get(eventId);
     if (cached) return cached;
-    const [row] = await this.repository.events({ ids: [eventId], limit: 1 });
+    const [row] = await this.stored.forClassification({ ids: [eventId], limit: 1 });
     if (!row) return undefined;
     const incoming = toIncoming(row);
     if (!incoming.data) return undefined;

@@ -2,13 +2,14 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { ConfigService } from '@nestjs/config';
 import { ModuleRef } from '@nestjs/core';
 import type { AppConfig, DeliveryConfig } from '../../config/app-config.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { EventsRepository } from '../store/events.repository.js';
 import { DeliveryLane, Job } from './delivery-lane.js';
 import { DeliveryLeadership } from './delivery-leadership.service.js';
 import { DeliveryQueue, QueuedDelivery, SubscriberBacklog } from './delivery-queue.js';
 import { DeliveryRecovery } from './delivery-recovery.js';
 import { fromRow } from './delivery-rows.js';
 import { DeliveryRunner, Settled } from './delivery-runner.js';
-import { DeliveryRepository } from './delivery.repository.js';
 import { Ordering, orderingOf } from './ordering.js';
 import { retrying } from './persist.js';
 import { describe } from './retry-policy.js';
@@ -67,7 +68,8 @@ export class InProcessDeliveryQueue
 
   constructor(
     private readonly registry: SubscriberRegistry,
-    private readonly repository: DeliveryRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly stored: EventsRepository,
     private readonly runner: DeliveryRunner,
     private readonly leadership: DeliveryLeadership,
     private readonly modules: ModuleRef,
@@ -283,13 +285,13 @@ export class InProcessDeliveryQueue
       const window = this.settings.window;
       if (feed.retries && lane.size < window) {
         const until = new Date(Date.now() + FEED_MS).toISOString();
-        for (const row of await this.repository.dueRetries(subscriberId, until, window - lane.size))
+        for (const row of await this.deliveries.dueRetries(subscriberId, until, window - lane.size))
           if (this.fresh(lane, feed, row.id)) lane.add(fromRow(row));
       }
       while (feed.pending && lane.size < window && this.leading) {
         if (feed.cursor === undefined) feed.rescan = false;
         const room = window - lane.size;
-        const rows = await this.repository.pendingOf(subscriberId, feed.cursor, room);
+        const rows = await this.deliveries.pendingOf(subscriberId, feed.cursor, room);
         for (const row of rows) if (this.fresh(lane, feed, row.id)) lane.add(fromRow(row));
         if (rows.length < room) {
           feed.cursor = undefined;
@@ -320,7 +322,7 @@ export class InProcessDeliveryQueue
     const hold = this.orderings.get(job.subscriberId)?.onDead === 'hold';
     const feed = this.feeds.get(job.subscriberId)!;
     if (!this.leadership.shared && !hold && !feed.windowed) return false;
-    if (this.leadership.shared && (await this.repository.unclassifiedBefore(job.eventId))) {
+    if (this.leadership.shared && (await this.stored.unclassifiedBefore(job.eventId))) {
       // An older event may still become a delivery of this key; classification takes ms.
       lane.reschedule(job, Date.now() + 100);
       return true;
@@ -331,7 +333,7 @@ export class InProcessDeliveryQueue
       subscriber_id: job.subscriberId,
       order_key: job.orderKey!,
     };
-    const found = await this.repository.olderOfKey(row, hold, 100);
+    const found = await this.deliveries.olderOfKey(row, hold, 100);
     // Older ones in memory joined behind this one (it was on its way): they go first too.
     const older = found.filter((r) => !lane.has(r.id));
     if (found.length === 0) return false;
@@ -363,7 +365,7 @@ export class InProcessDeliveryQueue
     const started = Date.now();
     try {
       const since = new Date((this.polledAt || started) - POLL_OVERLAP_MS).toISOString();
-      await this.dispatch(await this.repository.pendingSince(since, POLL_LIMIT));
+      await this.dispatch(await this.deliveries.pendingSince(since, POLL_LIMIT));
       await this.recovery.classifyStored({
         statuses: ['received'],
         until: new Date(started - POLL_OVERLAP_MS).toISOString(),

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { ModuleStateTable, Store } from '../inbox/database.js';
-import { STORE } from '../inbox/inbox.tokens.js';
-import { StoreWriter } from '../inbox/store-writer.service.js';
+import { Injectable } from '@nestjs/common';
+import type { ModuleStateTable } from '../store/database.js';
+import { ModuleStateRepository } from '../store/module-state.repository.js';
+import { StoreWriter } from '../store/store-writer.service.js';
 
 /** The outcome of `putIfAbsent`: the value now stored, and whether it is the one just given. */
 export interface PutIfAbsent<T> {
@@ -19,7 +19,7 @@ export interface PutIfAbsent<T> {
 @Injectable()
 export class ModuleStore {
   constructor(
-    @Inject(STORE) private readonly store: Store,
+    private readonly rows: ModuleStateRepository,
     private readonly writer: StoreWriter,
   ) {}
 
@@ -29,27 +29,13 @@ export class ModuleStore {
   }
 
   async get<T = unknown>(module: string, kind: string, key: string): Promise<T | undefined> {
-    const row = await this.store.db
-      .selectFrom('module_state')
-      .select('value')
-      .where('module', '=', module)
-      .where('kind', '=', kind)
-      .where('key', '=', key)
-      .executeTakeFirst();
-    return row ? (JSON.parse(row.value) as T) : undefined;
+    const value = await this.rows.value(module, kind, key);
+    return value === undefined ? undefined : (JSON.parse(value) as T);
   }
 
   /** Stores the value, replacing any other under the same key; resolves once committed. */
   async put(module: string, kind: string, key: string, value: unknown): Promise<void> {
-    const row = this.row(module, kind, key, value);
-    const statement = this.store.db
-      .insertInto('module_state')
-      .values(row)
-      .onConflict((oc) =>
-        oc.columns(['module', 'kind', 'key']).doUpdateSet({ value: row.value, updated_at: row.updated_at }),
-      )
-      .compile();
-    await this.writer.write([statementOf(statement)]);
+    await this.writer.write([this.rows.put(this.row(module, kind, key, value))]);
   }
 
   /**
@@ -57,13 +43,7 @@ export class ModuleStore {
    * same Whippy id, exactly one creates; the other gets the winner's value.
    */
   async putIfAbsent<T>(module: string, kind: string, key: string, value: T): Promise<PutIfAbsent<T>> {
-    const statement = this.store.db
-      .insertInto('module_state')
-      .values(this.row(module, kind, key, value))
-      .onConflict((oc) => oc.columns(['module', 'kind', 'key']).doNothing())
-      .returning('key')
-      .compile();
-    const [inserted] = await this.writer.write([statementOf(statement)]);
+    const [inserted] = await this.writer.write([this.rows.putIfAbsent(this.row(module, kind, key, value))]);
     if (inserted.length > 0) return { value, created: true };
     const existing = await this.get<T>(module, kind, key);
     // Deleted between the two statements: the caller's value is as good as any.
@@ -72,13 +52,7 @@ export class ModuleStore {
   }
 
   async delete(module: string, kind: string, key: string): Promise<void> {
-    const statement = this.store.db
-      .deleteFrom('module_state')
-      .where('module', '=', module)
-      .where('kind', '=', kind)
-      .where('key', '=', key)
-      .compile();
-    await this.writer.write([statementOf(statement)]);
+    await this.writer.write([this.rows.delete(module, kind, key)]);
   }
 
   private row(module: string, kind: string, key: string, value: unknown): ModuleStateTable {
@@ -88,12 +62,6 @@ export class ModuleStore {
     return { module, kind, key, value: json, updated_at: new Date().toISOString() };
   }
 }
-
-/** SQL and parameters only: the statement crosses to the SQLite writer thread. */
-const statementOf = ({ sql, parameters }: { sql: string; parameters: readonly unknown[] }) => ({
-  sql,
-  parameters,
-});
 
 /** A ModuleStore with the module named once. */
 export class ModuleState {

@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { Inbox } from '../inbox/inbox.service.js';
-import { StoreWriter } from '../inbox/store-writer.service.js';
+import { StoreWriter } from '../store/store-writer.service.js';
 import { BullmqDeliveryQueue } from '../bus/queue/bullmq-delivery-queue.js';
 import type { AppConfig } from '../../config/app-config.js';
 

@@ -4,9 +4,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { BUS_SIGNALS, type DeliverySignal } from '../bus/bus-signals.js';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
 import { DeliveryQueue } from '../bus/delivery-queue.js';
-import { DeliveryStats } from '../bus/delivery-stats.repository.js';
-import { timeOfId } from '../inbox/event-stats.repository.js';
-import { type RetentionRun, STORE_SIGNALS, type StoreCommittedSignal } from '../inbox/store-signals.js';
+import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { timeOfId } from '../store/ids.js';
+import { type RetentionRun, STORE_SIGNALS, type StoreCommittedSignal } from '../store/store-signals.js';
 import { WEBHOOK_SIGNALS, type WebhookAnsweredSignal } from '../webhooks/webhook-signals.js';
 
 /** A request to an unknown source is counted under this label, so labels stay bounded. */
@@ -87,7 +87,7 @@ export class Metrics {
 
   constructor(
     private readonly engine: DeliveryEngine,
-    private readonly deliveries: DeliveryStats,
+    private readonly deliveries: DeliveriesRepository,
     private readonly queue: DeliveryQueue,
   ) {
     collectDefaultMetrics({ register: this.registry });

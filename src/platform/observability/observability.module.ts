@@ -3,6 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { AdminGuard } from '../admin/admin.guard.js';
 import { BusModule } from '../bus/bus.module.js';
 import { InboxModule } from '../inbox/inbox.module.js';
+import { StoreModule } from '../store/store.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { DeliveriesCheck } from './checks/deliveries.check.js';
 import { EventTypesCheck } from './checks/event-types.check.js';
@@ -20,7 +21,7 @@ import { Metrics } from './metrics.service.js';
 
 /** Health, `GET /metrics`, the event log's lines, and the doctor (`GET /admin/api/diagnostics`). */
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false }), InboxModule, BusModule, WebhooksModule],
+  imports: [TerminusModule.forRoot({ logger: false }), InboxModule, StoreModule, BusModule, WebhooksModule],
   controllers: [HealthController, MetricsController, DiagnosticsController],
   providers: [
     Metrics,

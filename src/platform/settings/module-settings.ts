@@ -1,7 +1,7 @@
 import { FactoryProvider, Inject } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
-import type { ConfigReader, ConfigSection } from '../../config/config.schema.js';
+import type { ConfigReader, ConfigSection } from '../../config/config-reader.js';
 import { readSettings, type SettingsClass } from './setting.decorators.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ConfigReader } from '../../config/config.schema.js';
+import type { ConfigReader } from '../../config/config-reader.js';
 
 /**
  * Decorators for a module's settings class. Each names how the YAML value is read and

@@ -4,7 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
 import { hmac, matchKey, Rejected, StandardWebhooksScheme, WhippyScheme } from './schemes/index.js';
 import { Source, SourceRegistry } from './sources.service.js';
-import { idFactory } from '../inbox/ids.js';
+import { idFactory } from '../store/ids.js';
 
 /**
  * What most likely went wrong, worked out from the reason and from what would have matched:

@@ -59,7 +59,7 @@ export class WebhooksController {
     const status =
       source.config.mode === 'paused' ? 'held' : isKnownEventType(envelope.event) ? 'received' : 'unknown';
     try {
-      const { id, duplicate, receivedAt } = await this.inbox.record({
+      const recorded = await this.inbox.record({
         source: source.config.name,
         requestId,
         type: envelope.event,
@@ -71,7 +71,9 @@ export class WebhooksController {
           keyIndex: verification.keyIndex,
           timestamp: verification.timestamp,
         },
+        data: envelope.data,
       });
+      const { id, duplicate, receivedAt } = recorded;
       req.outcome.id = id;
       req.outcome.duplicate = duplicate;
       if (!duplicate) {
@@ -80,7 +82,7 @@ export class WebhooksController {
           source: source.config.name,
           requestId,
           type: envelope.event,
-          status,
+          status: recorded.status,
           receivedAt,
           data: envelope.data,
         };

@@ -1,13 +1,20 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsObject, IsOptional, IsString, MaxLength } from 'class-validator';
 import { OptionalOneOf, OptionalText, OptionalTime, RequiredText } from './admin-fields.js';
+import type { DeliveryStatus } from '../../store/database.js';
 import { PageQuery } from './page.dto.js';
 
-export const DELIVERY_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'dead'] as const;
+export const DELIVERY_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'dead',
+] as const satisfies readonly DeliveryStatus[];
 
 /** `GET /admin/api/deliveries`. */
 export class DeliveryListQuery extends PageQuery {
-  @OptionalOneOf(DELIVERY_STATUSES, { description: 'the delivery status' }) status?: string;
+  @OptionalOneOf(DELIVERY_STATUSES, { description: 'the delivery status' }) status?: DeliveryStatus;
   @OptionalText({ description: 'a subscriber id', example: 'relay.billing' }) subscriber?: string;
   @OptionalText({ description: 'a stored event id' }) event?: string;
 }

@@ -1,4 +1,4 @@
-import type { EventStatus } from '../../inbox/inbox.service.js';
+import type { EventStatus } from '../../store/database.js';
 import { OptionalOneOf, OptionalText, OptionalTime, PageSize } from './admin-fields.js';
 import { PageQuery } from './page.dto.js';
 

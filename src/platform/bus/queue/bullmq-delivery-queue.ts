@@ -2,16 +2,17 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import type { AppConfig, ProcessRole } from '../../../config/app-config.js';
-import type { DeliveriesTable } from '../../inbox/database.js';
+import type { DeliveriesTable } from '../../store/database.js';
+import { DeliveriesRepository } from '../../store/deliveries.repository.js';
+import { EventsRepository } from '../../store/events.repository.js';
+import { StoreWriter } from '../../store/store-writer.service.js';
 import { DeliveryQueue, QueuedDelivery, SubscriberBacklog } from '../delivery-queue.js';
 import { fromRow } from '../delivery-rows.js';
 import { DeliveryRunner } from '../delivery-runner.js';
-import { DeliveryRepository } from '../delivery.repository.js';
 import { orderingOf } from '../ordering.js';
 import { describe } from '../retry-policy.js';
 import { SubscriberRegistry } from '../subscriber-registry.service.js';
 import type { SubscriberDefinition } from '../subscriber.js';
-import { QueuedDeliveries } from './queued-deliveries.repository.js';
 
 /** Redis keys of Switchyard's queues start with this. */
 const PREFIX = 'switchyard';
@@ -49,8 +50,9 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
 
   constructor(
     private readonly registry: SubscriberRegistry,
-    private readonly repository: DeliveryRepository,
-    private readonly rows: QueuedDeliveries,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly stored: EventsRepository,
+    private readonly writer: StoreWriter,
     private readonly runner: DeliveryRunner,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -192,7 +194,7 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
   }
 
   private async isHead(row: QueuedRow): Promise<boolean> {
-    const older = await this.repository.olderOfKey({ ...row, order_key: row.order_key! }, false, 1);
+    const older = await this.deliveries.olderOfKey({ ...row, order_key: row.order_key! }, false, 1);
     return older.length === 0;
   }
 
@@ -212,20 +214,22 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
 
   /** One job: the delivery it names, if it is still to run and its turn has come. */
   private async process(subscriber: SubscriberDefinition, job: Job, token?: string): Promise<void> {
-    const row = await this.repository.get(job.id!);
+    const row = await this.deliveries.get(job.id!);
     if (!row || (row.status !== 'pending' && row.status !== 'failed')) return;
     if (dueAt(row) > Date.now()) return this.later(job, token, dueAt(row));
     if (row.order_key !== null) {
       // An older event may still become a delivery of this key; classification takes ms.
-      if (await this.repository.unclassifiedBefore(row.event_id))
+      if (await this.stored.unclassifiedBefore(row.event_id))
         return this.later(job, token, Date.now() + ORDER_WAIT_MS);
       const hold = orderingOf(subscriber)?.onDead === 'hold';
       // Its turn comes when the older one finishes: that puts it on the queue again.
-      if ((await this.repository.olderOfKey({ ...row, order_key: row.order_key }, hold, 1)).length) return;
+      if ((await this.deliveries.olderOfKey({ ...row, order_key: row.order_key }, hold, 1)).length) return;
     }
     // Stopping: not claimed, so another worker takes it at once.
     if (this.runner.signal.aborted) return this.later(job, token, Date.now());
-    const [claimed] = (await this.repository.write([this.rows.claim(row.id)]))[0] as DeliveriesTable[];
+    const [claimed] = (
+      await this.writer.write([this.deliveries.claimForRun(row.id)])
+    )[0] as DeliveriesTable[];
     if (!claimed) return;
     // The claim is the running mark (attempts counted): the runner need not wait for its own.
     const settled = await this.runner.attempt({
@@ -237,7 +241,7 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
     if (!settled) return this.runner.signal.aborted ? this.later(job, token, Date.now()) : undefined;
     if (settled.status === 'failed') return this.later(job, token, settled.retryAt);
     if (claimed.order_key === null) return;
-    const next = await this.rows.head(subscriber.id, claimed.order_key);
+    const next = await this.deliveries.head(subscriber.id, claimed.order_key);
     if (next && next.status !== 'running') await this.dispatch([next]);
   }
 

@@ -2,14 +2,15 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AppConfig } from '../../../config/app-config.js';
-import type { DeliveriesTable } from '../../inbox/database.js';
+import type { DeliveriesTable } from '../../store/database.js';
+import { DeliveriesRepository } from '../../store/deliveries.repository.js';
+import { DeliveryAttemptsRepository } from '../../store/delivery-attempts.repository.js';
+import { StoreWriter } from '../../store/store-writer.service.js';
 import { BUS_SIGNALS, DeliverySignal } from '../bus-signals.js';
 import { DeliveryRecovery } from '../delivery-recovery.js';
-import { DeliveryRepository } from '../delivery.repository.js';
 import { describe } from '../retry-policy.js';
 import { SubscriberRegistry } from '../subscriber-registry.service.js';
 import { BullmqDeliveryQueue, LOCK_MS } from './bullmq-delivery-queue.js';
-import { QueuedDeliveries } from './queued-deliveries.repository.js';
 
 /** How often each worker process sweeps. */
 const SWEEP_MS = 3000;
@@ -40,8 +41,9 @@ export class DeliverySweep implements OnApplicationBootstrap, BeforeApplicationS
 
   constructor(
     private readonly queue: BullmqDeliveryQueue,
-    private readonly rows: QueuedDeliveries,
-    private readonly repository: DeliveryRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly attempts: DeliveryAttemptsRepository,
+    private readonly writer: StoreWriter,
     private readonly emitter: EventEmitter2,
     private readonly registry: SubscriberRegistry,
     private readonly recovery: DeliveryRecovery,
@@ -79,7 +81,7 @@ export class DeliverySweep implements OnApplicationBootstrap, BeforeApplicationS
         statuses: ['received'],
         until: new Date(now - GRACE_MS).toISOString(),
       });
-      const heads = await this.rows.heads({
+      const heads = await this.deliveries.heads({
         dueBy: new Date(now + LOOKAHEAD_MS).toISOString(),
         before: new Date(now - GRACE_MS).toISOString(),
         after: this.cursor,
@@ -99,12 +101,12 @@ export class DeliverySweep implements OnApplicationBootstrap, BeforeApplicationS
   /** Deliveries whose worker died while running them. */
   private async reclaim(): Promise<void> {
     const before = new Date(Date.now() - this.staleMs).toISOString();
-    const stale = await this.rows.stale(before, PAGE);
+    const stale = await this.deliveries.stale(before, PAGE);
     const back: DeliveriesTable[] = [];
     for (const row of stale) {
-      const written = await this.repository.write([
-        this.repository.interruptedAttempt(row.id, MAX_INTERRUPTIONS),
-        this.rows.reclaim(row.id, before, MAX_INTERRUPTIONS),
+      const written = await this.writer.write([
+        this.attempts.interrupted(row.id, MAX_INTERRUPTIONS),
+        this.deliveries.interrupted(row.id, MAX_INTERRUPTIONS, { status: 'pending', staleBefore: before }),
       ]);
       const [updated] = written[1] as DeliveriesTable[];
       if (!updated) continue;

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../../config/app-config.js';
 import { DeliveryEngine } from '../../bus/delivery-engine.service.js';
-import { DeliveryStats } from '../../bus/delivery-stats.repository.js';
-import { timeOfId } from '../../inbox/event-stats.repository.js';
+import { DeliveriesRepository } from '../../store/deliveries.repository.js';
+import { timeOfId } from '../../store/ids.js';
 import { clip, DoctorCheck, duration, Finding } from '../finding.js';
 
 /** Dead deliveries and backlogs that do not drain, per subscriber. */
@@ -17,7 +17,7 @@ export class DeliveriesCheck implements DoctorCheck {
 
   constructor(
     private readonly engine: DeliveryEngine,
-    private readonly deliveries: DeliveryStats,
+    private readonly deliveries: DeliveriesRepository,
     config: ConfigService<AppConfig, true>,
   ) {
     const diagnostics = config.get('diagnostics', { infer: true });
@@ -46,7 +46,7 @@ export class DeliveriesCheck implements DoctorCheck {
   }
 
   private async dead(subscriber: string, now: Date): Promise<Finding | undefined> {
-    const { count, newest } = await this.deliveries.dead(subscriber);
+    const { count, newest } = await this.deliveries.deadLetters(subscriber);
     if (count === 0 || !newest) return undefined;
     const finished = newest.finishedAt ? new Date(newest.finishedAt) : timeOfId(newest.id);
     const recent = now.getTime() - finished.getTime() <= this.windowMs;

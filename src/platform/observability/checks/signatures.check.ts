@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventStats } from '../../inbox/event-stats.repository.js';
+import { EventsRepository } from '../../store/events.repository.js';
 import { SourceRegistry } from '../../webhooks/sources.service.js';
 import {
   FailureCause,
@@ -65,7 +65,7 @@ export class SignaturesCheck implements DoctorCheck {
   constructor(
     private readonly diagnostics: VerificationDiagnostics,
     private readonly sources: SourceRegistry,
-    private readonly events: EventStats,
+    private readonly events: EventsRepository,
   ) {}
 
   async run(): Promise<Finding[]> {

@@ -11,9 +11,11 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { sql } from 'kysely';
 import type { AppConfig, RetentionConfig } from '../../config/app-config.js';
 import type { Store } from './database.js';
-import { STORE } from './inbox.tokens.js';
+import { STORE } from './store.tokens.js';
+import { DeliveriesRepository, type FinishedStatus } from './deliveries.repository.js';
+import { DeliveryAttemptsRepository } from './delivery-attempts.repository.js';
+import { EventsRepository } from './events.repository.js';
 import { RetentionPacer } from './retention-pacer.js';
-import { expiredDeliveries, expiredEvents, FinishedStatus } from './retention.queries.js';
 import { STORE_SIGNALS, type RetentionRun } from './store-signals.js';
 import { StoreWriter } from './store-writer.service.js';
 
@@ -46,6 +48,9 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(STORE) private readonly store: Store,
     private readonly writer: StoreWriter,
+    private readonly events: EventsRepository,
+    private readonly deliveries: DeliveriesRepository,
+    private readonly attempts: DeliveryAttemptsRepository,
     config: ConfigService<AppConfig, true>,
     @Optional() private readonly emitter?: EventEmitter2,
   ) {
@@ -117,8 +122,9 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
       for (;;) {
         if (this.stopping) return this.finish(run);
         const size = pacer.size;
+        const batch = this.deliveries.expired(status, cutoff, size);
         const [[attempts, deliveries], ms] = await timed(
-          this.writer.write(expiredDeliveries(this.store.db, status, cutoff, size)),
+          this.writer.write([this.attempts.deleteOf(batch), this.deliveries.deleteBatch(batch)]),
         );
         run.attempts += attempts.length;
         run.deliveries += deliveries.length;
@@ -131,7 +137,7 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
       if (this.stopping) return this.finish(run);
       const size = pacer.size;
       const [[events], ms] = await timed(
-        this.writer.write([expiredEvents(this.store.db, { before, deadBefore, from }, size)]),
+        this.writer.write([this.events.deleteExpired({ before, deadBefore, from }, size)]),
       );
       run.events += events.length;
       if (events.length < size) break;

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnModuleInit, Optional } from '@nestjs/comm
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { STORE_SIGNALS, type StoreCommittedSignal } from './store-signals.js';
 import type { Statement, StatementRunner } from './statement-runner.js';
-import { STATEMENT_RUNNER } from './inbox.tokens.js';
+import { STATEMENT_RUNNER } from './store.tokens.js';
 
 interface Pending {
   statements: Statement[];

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { monotonicFactory, type ULIDFactory } from 'ulid';
+import { decodeTime, encodeTime, monotonicFactory, type ULIDFactory } from 'ulid';
 
 const POOL = 4096;
 const pool = new Uint32Array(POOL);
@@ -22,3 +22,10 @@ function pooledRandom(): number {
 export function idFactory(): ULIDFactory {
   return monotonicFactory(pooledRandom);
 }
+
+/** The smallest id of a time: ids are ULIDs, so a time range is an index range. */
+export const idAt = (time: Date | number): string =>
+  `${encodeTime(typeof time === 'number' ? time : time.getTime(), 10)}0000000000000000`;
+
+/** When the event (or delivery) with this id was created. */
+export const timeOfId = (id: string): Date => new Date(decodeTime(id));

@@ -4,12 +4,21 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { SQLite } from './sqlite-driver.js';
 
+/** `received` until classified; `unknown` when the catalog lacks the type; `held` while paused. */
+export type EventStatus = 'received' | 'routed' | 'unrouted' | 'unknown' | 'invalid' | 'held';
+
+/** `failed` retries at `next_attempt_at`; `succeeded` and `dead` are finished. */
+export type DeliveryStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'dead';
+
+/** How one attempt ended; `interrupted` when the process stopped while it ran. */
+export type AttemptOutcome = 'succeeded' | 'failed' | 'throttled' | 'dead' | 'interrupted';
+
 export interface EventsTable {
   id: string;
   source: string;
   request_id: string;
   type: string;
-  status: string;
+  status: EventStatus;
   raw_body: Buffer;
   headers: string;
   verification: string;
@@ -22,8 +31,7 @@ export interface DeliveriesTable {
   id: string;
   event_id: string;
   subscriber_id: string;
-  /** pending | running | succeeded | failed (retries at next_attempt_at) | dead */
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   next_attempt_at: string | null;
   order_key: string | null;
@@ -48,8 +56,7 @@ export interface DeliveryAttemptsTable {
   finished_at: string;
   /** Null when unknown: an attempt cut off by the process stopping. */
   duration_ms: number | null;
-  /** succeeded | failed | throttled | dead | interrupted */
-  outcome: string;
+  outcome: AttemptOutcome;
   error: string | null;
 }
 

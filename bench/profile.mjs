@@ -18,6 +18,10 @@
 //                        (the NestJS ceiling), to compare busy time per request
 //   DATABASE_URL         profile the service on PostgreSQL instead (a fresh database is not made:
 //                        point it at a scratch one)
+//
+// On Linux it also prints the CPU time per request of the whole process and of each of its
+// threads (from /proc, so GC helper threads and the SQLite writer thread count too): with the
+// load generator on the same cores, that total is what bounds throughput.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -251,7 +255,9 @@ async function main() {
   if (WARMUP_S > 0) await load(port, WARMUP_S, nextPayload);
   // The profile covers the whole process life; the window is cut to the measured load below.
   const windowStart = performance.timeOrigin + performance.now();
+  const cpuBefore = threadTimes(child.pid);
   const result = await load(port, DURATION_S, nextPayload);
+  const cpuAfter = threadTimes(child.pid);
   const windowEnd = performance.timeOrigin + performance.now();
   child.kill('SIGTERM');
   const exitedAt = await exited;
@@ -266,10 +272,51 @@ async function main() {
     `service profile: ${CONNECTIONS} connections, ${DURATION_S} s measured, ${result.requests.average.toFixed(0)} req/s, ` +
       `p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
   );
+  threadSummary(child.pid, cpuBefore, cpuAfter, result['2xx']);
   summarize(profile, result['2xx']);
   out('');
   out(`profile: ${join(profileDir, file)}`);
   if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, `${lines.join('\n')}\n`);
+}
+
+/** CPU time (user + system, µs) of each thread of a process, by thread id; empty off Linux. */
+function threadTimes(pid) {
+  const times = new Map();
+  let tids;
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return times;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      // Fields after the parenthesised name: state is 3rd, utime 14th, stime 15th.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      times.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS);
+    } catch {
+      // the thread ended
+    }
+  }
+  return times;
+}
+
+/** Linux's USER_HZ: /proc reports CPU time in these ticks. */
+const CLOCK_TICKS = 100;
+
+function threadSummary(pid, before, after, requests) {
+  if (after.size === 0 || !(requests > 0)) return;
+  const used = [...after]
+    .map(([tid, time]) => [tid, time - (before.get(tid) ?? 0)])
+    .filter(([, time]) => time > 0);
+  const total = used.reduce((sum, [, time]) => sum + time, 0);
+  const perRequest = (time) => (time / requests).toFixed(0);
+  const main = used.find(([tid]) => tid === pid)?.[1] ?? 0;
+  const others = used.filter(([tid]) => tid !== pid).sort((a, b) => b[1] - a[1]);
+  out(
+    `CPU per request (whole process, /proc): ${perRequest(total)} µs = main thread ${perRequest(main)} + ` +
+      `other threads ${perRequest(total - main)} (${others.map(([, time]) => perRequest(time)).join(' + ')})`,
+  );
 }
 
 /**

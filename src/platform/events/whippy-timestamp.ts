@@ -22,25 +22,25 @@ export class WhippyTimestamp {
   static parse(raw: string): WhippyTimestamp | null {
     const match = TIMESTAMP.exec(raw);
     if (!match) return null;
-    const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone = 'Z'] = match;
-    const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
-    const millis = Number(fraction.padEnd(3, '0').slice(0, 3));
-    const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, millis));
-    date.setUTCFullYear(year);
-    // Date.UTC rolls 2023-02-30 over to March; a timestamp that does not round-trip is not real.
-    if (
-      date.getUTCFullYear() !== year ||
-      date.getUTCMonth() !== month - 1 ||
-      date.getUTCDate() !== day ||
-      date.getUTCHours() !== hour ||
-      date.getUTCMinutes() !== minute ||
-      date.getUTCSeconds() !== second
-    ) {
-      return null;
-    }
-    const offsetMinutes = zoneOffsetMinutes(zone);
+    // Called for every timestamp field of every event received: no arrays or Dates in between.
+    const year = Number(match[1]);
+    const month = Number(match[2]);
+    const day = Number(match[3]);
+    const hour = match[4] === undefined ? 0 : Number(match[4]);
+    const minute = match[5] === undefined ? 0 : Number(match[5]);
+    const second = match[6] === undefined ? 0 : Number(match[6]);
+    const fraction = match[7];
+    const millis = fraction === undefined ? 0 : Number(fraction.padEnd(3, '0').slice(0, 3));
+    // A date that does not exist (2023-02-30, 24:00, second 60) is not a real timestamp.
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+    if (hour > 23 || minute > 59 || second > 59) return null;
+    const offsetMinutes = match[8] === undefined ? 0 : zoneOffsetMinutes(match[8]);
     if (offsetMinutes === null) return null;
-    return new WhippyTimestamp(new Date(date.getTime() - offsetMinutes * 60_000), raw);
+    const date = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, millis));
+    // Date.UTC reads years 0-99 as 1900-1999: the year is set on its own.
+    date.setUTCFullYear(year);
+    date.setTime(date.getTime() - offsetMinutes * 60_000);
+    return new WhippyTimestamp(date, raw);
   }
 
   /** An ISO 8601 UTC string (`Date#toISOString`), so JSON consumers never see a naive time. */
@@ -51,6 +51,11 @@ export class WhippyTimestamp {
   toString(): string {
     return this.raw;
   }
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
 }
 
 function zoneOffsetMinutes(zone: string): number | null {

@@ -72,6 +72,9 @@ async function runGroup(trx: Transaction<Database>, group: StatementGroup): Prom
  * Runs in the worker thread: a connection of its own, one transaction per call, statements
  * prepared once. Free of imports and closures because it is shipped as source text, which
  * works the same from dist/ and from the TypeScript that the tests run.
+ *
+ * A message names each statement by a number: the SQL text crosses to the thread once, in the
+ * message that first uses it (`define`), instead of being copied into every message.
  */
 function writerThread(): void {
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -81,24 +84,45 @@ function writerThread(): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  const prepared = new Map();
-  const prepare = (sql: string) => {
-    let statement = prepared.get(sql);
-    if (!statement) prepared.set(sql, (statement = db.prepare(sql)));
-    return statement;
-  };
-  type Group = { sql: string; parameters: unknown[] }[];
-  const runGroup = (statements: Group) =>
-    statements.map(({ sql, parameters }) => {
+  const PRAGMA = /^\s*pragma\s+/i;
+  // By statement number: its SQL, and once first run its prepared statement (or, for a PRAGMA,
+  // the text pragma() takes).
+  const texts: string[] = [];
+  const prepared: (
+    { reader: boolean; all(...p: unknown[]): unknown[]; run(...p: unknown[]): unknown } | string
+  )[] = [];
+  const prepare = (id: number) => {
+    let statement = prepared[id];
+    if (statement === undefined) {
+      const sql = texts[id];
       // A PRAGMA such as incremental_vacuum does one step of its work per run(); pragma()
       // steps it to the end.
-      if (/^\s*pragma\s/i.test(sql)) return db.pragma(sql.replace(/^\s*pragma\s+/i, ''));
-      const statement = prepare(sql);
-      if (statement.reader) return statement.all(...parameters);
-      statement.run(...parameters);
-      return [];
-    });
-  const all = db.transaction((groups: Group[]) => groups.map(runGroup));
+      statement = PRAGMA.test(sql) ? sql.replace(PRAGMA, '') : db.prepare(sql);
+      prepared[id] = statement!;
+    }
+    return statement!;
+  };
+  /** A group is `[statement number, parameters, statement number, parameters, …]`. */
+  type Group = unknown[];
+  const runGroup = (group: Group) => {
+    const rows: unknown[] = [];
+    for (let i = 0; i < group.length; i += 2) {
+      const statement = prepare(group[i] as number);
+      const parameters = group[i + 1] as unknown[];
+      if (typeof statement === 'string') rows.push(db.pragma(statement));
+      else if (statement.reader) rows.push(statement.all(...parameters));
+      else {
+        statement.run(...parameters);
+        rows.push([]);
+      }
+    }
+    return rows;
+  };
+  const all = db.transaction((groups: Group[]) => {
+    const results: unknown[] = [];
+    for (const group of groups) results.push(runGroup(group));
+    return results;
+  });
   // Called inside a transaction, a better-sqlite3 transaction function is a savepoint.
   const savepoint = db.transaction(runGroup);
   const isolated = db.transaction((groups: Group[]) =>
@@ -113,19 +137,23 @@ function writerThread(): void {
       }
     }),
   );
-  parentPort.on('message', (message: { seq: number; groups: Group[]; isolate: boolean } | 'close') => {
-    if (message === 'close') {
-      db.close();
-      parentPort.postMessage('closed');
-      return;
-    }
-    try {
-      const run = message.isolate ? isolated : all;
-      parentPort.postMessage({ seq: message.seq, results: run(message.groups) });
-    } catch (error) {
-      parentPort.postMessage({ seq: message.seq, error: (error as Error).message });
-    }
-  });
+  parentPort.on(
+    'message',
+    (message: { seq: number; define?: [number, string][]; groups: Group[]; isolate: boolean } | 'close') => {
+      if (message === 'close') {
+        db.close();
+        parentPort.postMessage('closed');
+        return;
+      }
+      if (message.define) for (const [id, sql] of message.define) texts[id] = sql;
+      try {
+        const run = message.isolate ? isolated : all;
+        parentPort.postMessage({ seq: message.seq, results: run(message.groups) });
+      } catch (error) {
+        parentPort.postMessage({ seq: message.seq, error: (error as Error).message });
+      }
+    },
+  );
 }
 
 type Reply = { seq: number; results?: unknown[]; error?: string } | 'closed';
@@ -140,6 +168,9 @@ export class SqliteWorkerRunner implements StatementRunner {
   private seq = 0;
   private readonly waiting = new Map<number, { resolve(r: unknown[]): void; reject(e: Error): void }>();
   private readonly workerData: { driverPath: string; file: string };
+  /** The number of each SQL text the running thread has been sent. */
+  private readonly sqlIds = new Map<string, number>();
+  private nextSqlId = 0;
 
   constructor(file: string) {
     this.workerData = { driverPath: sqliteDriverPath, file };
@@ -156,9 +187,30 @@ export class SqliteWorkerRunner implements StatementRunner {
   private post(groups: readonly StatementGroup[], isolate: boolean): Promise<unknown[]> {
     const worker = this.worker ?? this.start();
     const seq = ++this.seq;
+    let define: [number, string][] | undefined;
+    const encoded = groups.map((group) => {
+      const flat: unknown[] = [];
+      for (const { sql, parameters } of group) {
+        let id = this.sqlIds.get(sql);
+        if (id === undefined) {
+          id = this.nextSqlId++;
+          this.sqlIds.set(sql, id);
+          (define ??= []).push([id, sql]);
+        }
+        flat.push(id, parameters);
+      }
+      return flat;
+    });
     return new Promise((resolve, reject) => {
       this.waiting.set(seq, { resolve, reject });
-      worker.postMessage({ seq, groups, isolate });
+      try {
+        worker.postMessage({ seq, define, groups: encoded, isolate });
+      } catch (error) {
+        // Not sent (a parameter that cannot be copied): the thread never learnt these numbers.
+        this.waiting.delete(seq);
+        for (const [, sql] of define ?? []) this.sqlIds.delete(sql);
+        throw error;
+      }
     });
   }
 
@@ -174,6 +226,7 @@ export class SqliteWorkerRunner implements StatementRunner {
   }
 
   private start(): Worker {
+    this.sqlIds.clear();
     const worker = new Worker(`(${writerThread.toString()})()`, { eval: true, workerData: this.workerData });
     worker.on('message', (reply: Reply) => {
       if (reply === 'closed') return;

@@ -1,22 +1,31 @@
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NextFunction, Response } from 'express';
+import { RawBodyMiddleware } from './raw-body.middleware.js';
 import { SourceRegistry } from './sources.service.js';
 import { WEBHOOK_SIGNALS, type WebhookAnsweredSignal } from './webhook-signals.js';
 import type { WebhookRequest } from './webhook-request.js';
 
 /**
  * First on the webhook route: announces every answer (413, 415, 401, 404 included) with its
- * duration once the response is finished, so listeners never delay the answer.
+ * duration once the response is finished, so listeners never delay the answer. It hands the
+ * request to the RawBodyMiddleware itself: one middleware on the route instead of two, so a
+ * webhook goes through one router layer and one Nest middleware wrapper less.
  */
 @Injectable()
 export class IngestOutcomeMiddleware implements NestMiddleware {
   constructor(
     private readonly emitter: EventEmitter2,
     private readonly sources: SourceRegistry,
+    private readonly rawBody: RawBodyMiddleware,
   ) {}
 
   use(req: WebhookRequest, res: Response, next: NextFunction): void {
+    this.watch(req, res);
+    this.rawBody.use(req, res, next);
+  }
+
+  private watch(req: WebhookRequest, res: Response): void {
     const started = performance.now();
     res.once('finish', () => {
       const name = sourceName(req.originalUrl);
@@ -31,7 +40,6 @@ export class IngestOutcomeMiddleware implements NestMiddleware {
       };
       this.emitter.emit(WEBHOOK_SIGNALS.answered, signal);
     });
-    next();
   }
 }
 

@@ -12,13 +12,14 @@ import { WebhooksController } from './webhooks.controller.js';
 @Module({
   imports: [InboxModule],
   controllers: [WebhooksController],
-  providers: [SourceRegistry, SignatureGuard, VerificationDiagnostics, RejectionLog],
+  providers: [SourceRegistry, SignatureGuard, VerificationDiagnostics, RejectionLog, RawBodyMiddleware],
   exports: [SourceRegistry, VerificationDiagnostics],
 })
 export class WebhooksModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
+    // IngestOutcomeMiddleware runs the RawBodyMiddleware after it (one router layer for both).
     consumer
-      .apply(IngestOutcomeMiddleware, RawBodyMiddleware)
+      .apply(IngestOutcomeMiddleware)
       .forRoutes({ path: 'webhooks/:source', method: RequestMethod.POST });
   }
 }

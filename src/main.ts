@@ -6,6 +6,7 @@ import { createApp } from './app.factory.js';
 import { AppConfig, isDevelopment } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
 import { loadAppConfig } from './app.config.js';
+import { boundHeapGrowth } from './heap-growth.js';
 import { INTEGRATION_MODULES } from './integrations/index.js';
 import { DuplicateSubscriberError } from './platform/bus/subscriber-registry.service.js';
 
@@ -56,6 +57,7 @@ async function checkPort(port: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  boundHeapGrowth();
   let config: AppConfig;
   try {
     config = loadAppConfig({ defaultEnv: defaultEnvFromArguments(), env: environmentWithRole() });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
@@ -48,6 +49,8 @@ export class DeliveryRunner {
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('delivery', { infer: true });
+    // One listener per attempt running (see attempt): as many as the lanes run at once.
+    setMaxListeners(0, this.stopping.signal);
   }
 
   get signal(): AbortSignal {
@@ -91,16 +94,23 @@ export class DeliveryRunner {
 
     const timeoutMs = subscriber.timeoutMs ?? this.settings.timeoutMs;
     const controller = new AbortController();
+    // A stop aborts the handler too. Not AbortSignal.any([controller.signal, stopping]): on
+    // Node 20 each call leaves an entry on the long-lived stopping signal for good (~60 bytes
+    // per attempt, a leak under steady traffic); this listener goes when the handler ends.
+    const stop = () => controller.abort(this.stopping.signal.reason);
+    if (this.stopping.signal.aborted) stop();
+    else this.stopping.signal.addEventListener('abort', stop, { once: true });
     const context: DeliveryContext = {
       eventId: job.eventId,
       subscriberId: subscriber.id,
       idempotencyKey: `${job.eventId}:${subscriber.id}`,
       attempt,
       logger: this.loggerOf(subscriber.id),
-      signal: AbortSignal.any([controller.signal, this.stopping.signal]),
+      signal: controller.signal,
     };
     const started = performance.now();
     const { outcome, handling } = await runHandler(subscriber, parsed.event, context, controller, timeoutMs);
+    void handling.finally(() => this.stopping.signal.removeEventListener('abort', stop));
     // The outcome is written after the running mark, never before it (a mark retried after
     // the outcome would leave the delivery running).
     if (!(await marked)) return void handled();

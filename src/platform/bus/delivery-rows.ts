@@ -1,15 +1,9 @@
+import type { IncomingEvent } from '../inbox/event-classifier.js';
 import type { Job } from './delivery-lane.js';
 import type { QueuedDelivery } from './delivery-queue.js';
 
-/** A stored event on its way to classification. */
-export interface Incoming {
-  id: string;
-  source: string;
-  requestId: string;
-  type: string;
-  receivedAt: string;
-  data: Record<string, unknown>;
-}
+/** A stored event on its way to classification: the shape the inbox classifies at ingest. */
+export type Incoming = IncomingEvent;
 
 export function toIncoming(row: {
   id: string;

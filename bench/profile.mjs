@@ -16,6 +16,7 @@
 //   PROFILE_OUT          write the summary to this file too
 //   PROFILE_SCRIPT       profile another server instead of dist/main.js, e.g. bench/baseline-nest.mjs
 //                        (the NestJS ceiling), to compare busy time per request
+//   PROFILE_NODE_FLAGS   node flags for the profiled server, e.g. "--max-semi-space-size=16"
 //   DATABASE_URL         profile the service on PostgreSQL instead (a fresh database is not made:
 //                        point it at a scratch one)
 //
@@ -224,6 +225,7 @@ async function main() {
     [
       '--cpu-prof',
       `--cpu-prof-dir=${profileDir}`,
+      ...(process.env.PROFILE_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
       resolvePath(ROOT, process.env.PROFILE_SCRIPT || 'dist/main.js'),
     ],
     {
@@ -279,7 +281,7 @@ async function main() {
   if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, `${lines.join('\n')}\n`);
 }
 
-/** CPU time (user + system, µs) of each thread of a process, by thread id; empty off Linux. */
+/** CPU time (user + system, µs) and name of each thread of a process, by thread id; empty off Linux. */
 function threadTimes(pid) {
   const times = new Map();
   let tids;
@@ -293,7 +295,11 @@ function threadTimes(pid) {
       const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
       // Fields after the parenthesised name: state is 3rd, utime 14th, stime 15th.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      times.set(Number(tid), ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS);
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const [user, system] = [Number(fields[11]), Number(fields[12])].map(
+        (ticks) => (ticks * 1e6) / CLOCK_TICKS,
+      );
+      times.set(Number(tid), { name, time: user + system, system });
     } catch {
       // the thread ended
     }
@@ -307,15 +313,20 @@ const CLOCK_TICKS = 100;
 function threadSummary(pid, before, after, requests) {
   if (after.size === 0 || !(requests > 0)) return;
   const used = [...after]
-    .map(([tid, time]) => [tid, time - (before.get(tid) ?? 0)])
-    .filter(([, time]) => time > 0);
-  const total = used.reduce((sum, [, time]) => sum + time, 0);
+    .map(([tid, { name, time, system }]) => {
+      const was = before.get(tid);
+      return [tid, name, time - (was?.time ?? 0), system - (was?.system ?? 0)];
+    })
+    .filter(([, , time]) => time > 0);
+  const total = used.reduce((sum, [, , time]) => sum + time, 0);
   const perRequest = (time) => (time / requests).toFixed(0);
-  const main = used.find(([tid]) => tid === pid)?.[1] ?? 0;
-  const others = used.filter(([tid]) => tid !== pid).sort((a, b) => b[1] - a[1]);
+  const main = used.find(([tid]) => tid === pid);
+  const others = used.filter(([tid]) => tid !== pid).sort((a, b) => b[2] - a[2]);
+  // Each thread as "name total (kernel part)": system time is syscalls, fsync and page copies.
+  const thread = ([, name, time, system]) => `${name} ${perRequest(time)} (${perRequest(system)})`;
   out(
-    `CPU per request (whole process, /proc): ${perRequest(total)} µs = main thread ${perRequest(main)} + ` +
-      `other threads ${perRequest(total - main)} (${others.map(([, time]) => perRequest(time)).join(' + ')})`,
+    `CPU per request, µs (whole process, /proc; kernel part in brackets): ${perRequest(total)} = ` +
+      `main thread ${thread(main)} + other threads ${perRequest(total - main[2])}: ${others.map(thread).join(' + ')}`,
   );
 }
 

@@ -109,7 +109,8 @@ export class Inbox {
     try {
       results = await this.writer.write([this.events.insert(row), ...(classified?.statements ?? [])]);
     } catch (error) {
-      if (!classified) throw error;
+      // A store that refuses every write refuses the event alone too: no second try.
+      if (!classified || !this.writer.writable) throw error;
       // What refused the classification must not refuse the event: stored as received, it is
       // classified after the commit (the bus retries that until the store takes it).
       row.status = 'received';

@@ -36,6 +36,8 @@ export type WritabilityListener = (writable: boolean) => void;
  *
  * It also knows whether the store accepts writes (`writable`): after a failed commit it runs
  * the probe write (see `useProbe`) until one succeeds; readiness and recovery follow that.
+ * A refused write is answered after that probe, so `writable` then tells its caller whether
+ * the store is down or refused only that write.
  */
 @Injectable()
 export class StoreWriter implements OnModuleInit {
@@ -156,8 +158,9 @@ export class StoreWriter implements OnModuleInit {
       this.announce(started, count, false);
       if (batch.length === 1) {
         this.logger.error(`commit of ${count} statement(s) failed: ${(error as Error).message}`);
-        batch[0].reject(new StoreUnavailableError(error));
+        // Answered once the probe has told whether the store itself is down (`writable`).
         await this.probe();
+        batch[0].reject(new StoreUnavailableError(error));
       } else {
         await this.commitEach(batch, error);
       }
@@ -171,23 +174,23 @@ export class StoreWriter implements OnModuleInit {
   private async commitEach(batch: Pending[], sharedError: unknown): Promise<void> {
     try {
       const outcomes = await this.runner.runIsolated(batch.map((p) => p.statements));
-      let failed = 0;
+      const refused: [Pending, Error][] = [];
       outcomes.forEach((outcome, i) => {
-        if ('rows' in outcome) return batch[i].resolve(outcome.rows);
-        failed++;
-        batch[i].reject(new StoreUnavailableError(new Error(outcome.error)));
+        if ('rows' in outcome) batch[i].resolve(outcome.rows);
+        else refused.push([batch[i], new StoreUnavailableError(new Error(outcome.error))]);
       });
       this.logger.error(
         `commit of ${batch.length} writes failed (${(sharedError as Error).message}); ` +
-          `committed one by one: ${failed} refused`,
+          `committed one by one: ${refused.length} refused`,
       );
-      if (failed < outcomes.length) this.setWritable(true);
+      if (refused.length < outcomes.length) this.setWritable(true);
       else await this.probe();
+      for (const [pending, failure] of refused) pending.reject(failure);
     } catch (error) {
       this.logger.error(`commit of ${batch.length} writes failed: ${(error as Error).message}`);
+      await this.probe();
       const failure = new StoreUnavailableError(error);
       for (const pending of batch) pending.reject(failure);
-      await this.probe();
     }
   }
 

@@ -15,13 +15,11 @@ const OPERATOR_FLAG = /^--(heap[-_]growing[-_]percent|optimize[-_]for[-_]size)\b
 
 /**
  * Sets V8's heap growing factor (HEAP_GROWING_PERCENT) for this process, unless the command
- * line or NODE_OPTIONS sets --heap-growing-percent or --optimize-for-size. Returns whether it did.
+ * line sets --heap-growing-percent or --optimize-for-size (Node refuses both in NODE_OPTIONS).
+ * Returns whether it did.
  */
-export function boundHeapGrowth(
-  execArgv: readonly string[] = process.execArgv,
-  nodeOptions: string = process.env.NODE_OPTIONS ?? '',
-): boolean {
-  if ([...execArgv, ...nodeOptions.split(/\s+/)].some((arg) => OPERATOR_FLAG.test(arg))) return false;
+export function boundHeapGrowth(execArgv: readonly string[] = process.execArgv): boolean {
+  if (execArgv.some((arg) => OPERATOR_FLAG.test(arg))) return false;
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   return true;
 }

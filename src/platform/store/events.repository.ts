@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { sql } from 'kysely';
-import type { EventsTable, EventStatus, Store } from './database.js';
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Database, EventsTable, EventStatus, Store } from './database.js';
 import { idAt, idFactory } from './ids.js';
 import type { Statement } from './statement-runner.js';
 import { STORE } from './store.tokens.js';
@@ -149,16 +149,21 @@ export class EventsRepository {
 
   /** Newest first, older than the `before` cursor. */
   list(filter: EventFilter) {
+    const one = <T>(value: T | undefined) => (value ? [value] : undefined);
     let q = this.store.db
       .selectFrom('events')
       .select(['id', 'source', 'request_id', 'type', 'status', 'received_at'])
+      .where((eb) =>
+        matching(eb, {
+          sources: one(filter.source),
+          types: one(filter.type),
+          statuses: one(filter.status),
+          since: filter.since,
+          until: filter.until,
+        }),
+      )
       .orderBy('id', 'desc')
       .limit(filter.limit);
-    if (filter.source) q = q.where('source', '=', filter.source);
-    if (filter.type) q = q.where('type', '=', filter.type);
-    if (filter.status) q = q.where('status', '=', filter.status);
-    if (filter.since) q = q.where('received_at', '>=', filter.since);
-    if (filter.until) q = q.where('received_at', '<', filter.until);
     if (filter.before) q = q.where('id', '<', filter.before);
     if (filter.contact) q = q.where(this.contactIs(filter.contact));
     return q.execute();
@@ -175,27 +180,14 @@ export class EventsRepository {
   }
 
   /** Stored events in id (= arrival) order, with what classification needs. */
-  forClassification(filter: {
-    ids?: string[];
-    statuses?: EventStatus[];
-    sources?: string[];
-    types?: string[];
-    since?: string;
-    until?: string;
-    after?: string;
-    limit: number;
-  }) {
+  forClassification(filter: EventSelection & { ids?: string[]; after?: string; limit: number }) {
     let q = this.store.db
       .selectFrom('events')
       .select(['id', 'source', 'request_id', 'type', 'status', 'raw_body', 'received_at'])
+      .where((eb) => matching(eb, filter))
       .orderBy('id')
       .limit(filter.limit);
     if (filter.ids) q = q.where('id', 'in', filter.ids);
-    if (filter.statuses) q = q.where('status', 'in', filter.statuses);
-    if (filter.sources) q = q.where('source', 'in', filter.sources);
-    if (filter.types) q = q.where('type', 'in', filter.types);
-    if (filter.since) q = q.where('received_at', '>=', filter.since);
-    if (filter.until) q = q.where('received_at', '<', filter.until);
     if (filter.after) q = q.where('id', '>', filter.after);
     return q.execute();
   }
@@ -362,4 +354,26 @@ export class EventsRepository {
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.store.db);
   }
+}
+
+/** Events by source, type and status (any of those given) and by arrival time. */
+interface EventSelection {
+  sources?: string[];
+  types?: string[];
+  statuses?: EventStatus[];
+  /** Received at or after this ISO time. */
+  since?: string;
+  /** Received before this ISO time. */
+  until?: string;
+}
+
+/** The condition an admin search and a replay, backfill or recovery share. */
+function matching(eb: ExpressionBuilder<Database, 'events'>, selection: EventSelection) {
+  const terms: Expression<SqlBool>[] = [];
+  if (selection.sources) terms.push(eb('source', 'in', selection.sources));
+  if (selection.types) terms.push(eb('type', 'in', selection.types));
+  if (selection.statuses) terms.push(eb('status', 'in', selection.statuses));
+  if (selection.since) terms.push(eb('received_at', '>=', selection.since));
+  if (selection.until) terms.push(eb('received_at', '<', selection.until));
+  return eb.and(terms);
 }

@@ -13,6 +13,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
 import { DeliveryRepairs } from '../bus/delivery-repairs.service.js';
 import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { DeliveryReadsRepository } from '../store/delivery-reads.repository.js';
 import { AdminGuard } from './admin.guard.js';
 import { StoredIdPipe } from './stored-id.pipe.js';
 import { BackfillBody, DeliveryListQuery, ExplainBody, ReplayBody } from './dto/delivery.dto.js';
@@ -28,6 +29,7 @@ export class DeliveryController {
     private readonly engine: DeliveryEngine,
     private readonly repairs: DeliveryRepairs,
     private readonly deliveries: DeliveriesRepository,
+    private readonly reads: DeliveryReadsRepository,
   ) {}
 
   @ApiOperation({ summary: 'event type → subscribers with their filters, and every subscriber' })
@@ -61,7 +63,7 @@ export class DeliveryController {
     return paginate(
       query,
       (page) =>
-        this.deliveries.list({
+        this.reads.list({
           status: query.status,
           subscriber: query.subscriber,
           eventId: query.event,

@@ -1,7 +1,7 @@
 import { Controller, Get, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
-import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { DeliveryReadsRepository } from '../store/delivery-reads.repository.js';
 import { Inbox } from '../inbox/inbox.service.js';
 import { VerificationDiagnostics } from '../webhooks/verification-diagnostics.service.js';
 import { AdminGuard } from './admin.guard.js';
@@ -18,7 +18,7 @@ export class EventsController {
   constructor(
     private readonly inbox: Inbox,
     private readonly diagnostics: VerificationDiagnostics,
-    private readonly deliveries: DeliveriesRepository,
+    private readonly deliveries: DeliveryReadsRepository,
     private readonly engine: DeliveryEngine,
   ) {}
 

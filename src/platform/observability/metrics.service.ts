@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { BUS_SIGNALS, type DeliverySignal } from '../bus/bus-signals.js';
 import { DeliveryEngine } from '../bus/delivery-engine.service.js';
 import { DeliveryQueue } from '../bus/delivery-queue.js';
-import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { DeliveryReadsRepository } from '../store/delivery-reads.repository.js';
 import { timeOfId } from '../store/ids.js';
 import { type RetentionRun, STORE_SIGNALS, type StoreCommittedSignal } from '../store/store-signals.js';
 import { WEBHOOK_SIGNALS, type WebhookAnsweredSignal } from '../webhooks/webhook-signals.js';
@@ -87,7 +87,7 @@ export class Metrics {
 
   constructor(
     private readonly engine: DeliveryEngine,
-    private readonly deliveries: DeliveriesRepository,
+    private readonly deliveries: DeliveryReadsRepository,
     private readonly queue: DeliveryQueue,
   ) {
     collectDefaultMetrics({ register: this.registry });

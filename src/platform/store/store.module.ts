@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../config/app-config.js';
 import { openStore, Store } from './database.js';
 import { DeliveriesRepository } from './deliveries.repository.js';
+import { DeliveryReadsRepository } from './delivery-reads.repository.js';
 import { DeliveryAttemptsRepository } from './delivery-attempts.repository.js';
 import { EventsRepository } from './events.repository.js';
 import { migrateToLatest } from './migrations/index.js';
@@ -15,6 +16,7 @@ import { STATEMENT_RUNNER, STORE } from './store.tokens.js';
 const REPOSITORIES = [
   EventsRepository,
   DeliveriesRepository,
+  DeliveryReadsRepository,
   DeliveryAttemptsRepository,
   ModuleStateRepository,
 ];

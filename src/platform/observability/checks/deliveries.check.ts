@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../../config/app-config.js';
 import { DeliveryEngine } from '../../bus/delivery-engine.service.js';
-import { DeliveriesRepository } from '../../store/deliveries.repository.js';
+import { DeliveryReadsRepository } from '../../store/delivery-reads.repository.js';
 import { timeOfId } from '../../store/ids.js';
 import { clip, DoctorCheck, duration, Finding } from '../finding.js';
 
@@ -17,7 +17,7 @@ export class DeliveriesCheck implements DoctorCheck {
 
   constructor(
     private readonly engine: DeliveryEngine,
-    private readonly deliveries: DeliveriesRepository,
+    private readonly deliveries: DeliveryReadsRepository,
     config: ConfigService<AppConfig, true>,
   ) {
     const diagnostics = config.get('diagnostics', { infer: true });

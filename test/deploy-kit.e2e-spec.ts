@@ -63,7 +63,8 @@ function sourceFiles(dir: string): string[] {
 
 /** Every environment variable the service reads: `env.X` in src/, `${X}` in config/*.yaml. */
 function variablesTheServiceReads(): Set<string> {
-  const names = new Set<string>();
+  // NODE_OPTIONS is read by node itself, for the service, before it starts.
+  const names = new Set<string>(['NODE_OPTIONS']);
   for (const file of sourceFiles('src')) {
     const text = readFileSync(file, 'utf8');
     for (const [, name] of text.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)) names.add(name);

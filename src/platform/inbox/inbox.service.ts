@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EventsTable, EventStatus } from '../store/database.js';
-import { EventsRepository, type EventFilter } from '../store/events.repository.js';
+import { EventReadsRepository, type EventFilter } from '../store/event-reads.repository.js';
+import { EventsRepository } from '../store/events.repository.js';
 import { StoreWriter } from '../store/store-writer.service.js';
 import { ClassifierSlot, type EventClassifier, type IncomingEvent } from './event-classifier.js';
 
@@ -56,6 +57,7 @@ export class Inbox {
 
   constructor(
     private readonly events: EventsRepository,
+    private readonly reads: EventReadsRepository,
     private readonly writer: StoreWriter,
   ) {
     writer.useProbe(() => events.probe());
@@ -131,7 +133,7 @@ export class Inbox {
   }
 
   async list(query: EventQuery): Promise<StoredEventSummary[]> {
-    return (await this.events.list(query)).map(summary);
+    return (await this.reads.list(query)).map(summary);
   }
 
   async get(id: string): Promise<StoredEvent | undefined> {
@@ -150,7 +152,7 @@ export class Inbox {
   countsBySource(): Promise<
     { source: string; status: EventStatus; count: number; lastReceivedAt: string }[]
   > {
-    return this.events.countsBySource();
+    return this.reads.countsBySource();
   }
 
   /** Throws when the store cannot answer; used by the readiness check. */

@@ -5,6 +5,7 @@ import { openStore, Store } from './database.js';
 import { DeliveriesRepository } from './deliveries.repository.js';
 import { DeliveryReadsRepository } from './delivery-reads.repository.js';
 import { DeliveryAttemptsRepository } from './delivery-attempts.repository.js';
+import { EventReadsRepository } from './event-reads.repository.js';
 import { EventsRepository } from './events.repository.js';
 import { migrateToLatest } from './migrations/index.js';
 import { ModuleStateRepository } from './module-state.repository.js';
@@ -15,6 +16,7 @@ import { STATEMENT_RUNNER, STORE } from './store.tokens.js';
 
 const REPOSITORIES = [
   EventsRepository,
+  EventReadsRepository,
   DeliveriesRepository,
   DeliveryReadsRepository,
   DeliveryAttemptsRepository,

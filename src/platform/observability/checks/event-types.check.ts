@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../../config/app-config.js';
 import { DeliveryEngine } from '../../bus/delivery-engine.service.js';
-import { EventsRepository } from '../../store/events.repository.js';
+import { EventReadsRepository } from '../../store/event-reads.repository.js';
 import { DoctorCheck, duration, Finding } from '../finding.js';
 
 /**
@@ -16,7 +16,7 @@ export class EventTypesCheck implements DoctorCheck {
 
   constructor(
     private readonly engine: DeliveryEngine,
-    private readonly events: EventsRepository,
+    private readonly events: EventReadsRepository,
     config: ConfigService<AppConfig, true>,
   ) {
     this.windowMs = config.get('diagnostics', { infer: true }).windowHours * 3_600_000;

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../../config/app-config.js';
 import { parseWhippyEvent, WhippyObject } from '../../events/index.js';
 import { whippyName } from '../../events/whippy-fields.js';
-import { EventsRepository, RecentEvent } from '../../store/events.repository.js';
+import { EventReadsRepository, type RecentEvent } from '../../store/event-reads.repository.js';
 import { DoctorCheck, duration, Finding } from '../finding.js';
 
 /** The newest events read for unknown fields; parsing is the cost, so it is bounded. */
@@ -29,7 +29,7 @@ export class SchemaDriftCheck implements DoctorCheck {
   private readonly windowMs: number;
 
   constructor(
-    private readonly events: EventsRepository,
+    private readonly events: EventReadsRepository,
     config: ConfigService<AppConfig, true>,
   ) {
     this.windowMs = config.get('diagnostics', { infer: true }).windowHours * 3_600_000;

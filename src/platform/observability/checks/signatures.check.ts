@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventsRepository } from '../../store/events.repository.js';
+import { EventReadsRepository } from '../../store/event-reads.repository.js';
 import { SourceRegistry } from '../../webhooks/sources.service.js';
 import {
   FailureCause,
@@ -65,7 +65,7 @@ export class SignaturesCheck implements DoctorCheck {
   constructor(
     private readonly diagnostics: VerificationDiagnostics,
     private readonly sources: SourceRegistry,
-    private readonly events: EventsRepository,
+    private readonly events: EventReadsRepository,
   ) {}
 
   async run(): Promise<Finding[]> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../../../config/app-config.js';
-import { EventsRepository } from '../../store/events.repository.js';
+import { EventReadsRepository } from '../../store/event-reads.repository.js';
 import { SourceRegistry } from '../../webhooks/sources.service.js';
 import { DoctorCheck, duration, Finding } from '../finding.js';
 
@@ -14,7 +14,7 @@ export class TrafficCheck implements DoctorCheck {
 
   constructor(
     private readonly sources: SourceRegistry,
-    private readonly events: EventsRepository,
+    private readonly events: EventReadsRepository,
     config: ConfigService<AppConfig, true>,
   ) {
     this.silenceMs = config.get('diagnostics', { infer: true }).silenceMinutes * 60_000;

@@ -165,8 +165,7 @@ export class Retention implements OnApplicationBootstrap, OnModuleDestroy {
       if (left >= free) break;
       reclaimed += free - left;
       free = left;
-      const pause = pacer.took(ms);
-      if (free > 0) await rest(pause);
+      if (free > 0) await rest(pacer.took(ms));
     }
     return reclaimed;
   }

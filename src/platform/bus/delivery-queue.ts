@@ -43,4 +43,11 @@ export abstract class DeliveryQueue {
 
   /** null while the queue works; otherwise why it does not (for readiness). */
   abstract problem(): string | null;
+
+  /**
+   * Deliveries this process holds in its memory waiting to run (for their turn or for their
+   * retry): what a backlog costs this process's heap. 0 for a queue that keeps its work
+   * elsewhere.
+   */
+  abstract waitingInMemory(): number;
 }

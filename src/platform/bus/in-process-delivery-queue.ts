@@ -131,6 +131,12 @@ export class InProcessDeliveryQueue
     return null;
   }
 
+  waitingInMemory(): number {
+    let waiting = 0;
+    for (const lane of this.lanes.values()) waiting += lane.size - lane.active;
+    return waiting;
+  }
+
   /** Into its lane; a copy in memory waiting for its retry or held dead runs now. */
   private take(row: QueuedDelivery, fresh: boolean): void {
     const lane = this.lanes.get(row.subscriber_id);

@@ -159,6 +159,11 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
     return { ...this.counts };
   }
 
+  /** Its jobs wait in Redis, not in this process. */
+  waitingInMemory(): number {
+    return 0;
+  }
+
   /** Why the queue does not work right now; null while it does. */
   problem(): string | null {
     return this.trouble;

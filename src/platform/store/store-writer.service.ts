@@ -149,34 +149,25 @@ export class StoreWriter implements OnModuleInit {
     }
     const batch = this.queue.splice(0, take);
     const started = performance.now();
-    let rows: unknown[][][];
     try {
-      rows = await this.runner.run(batch.map((p) => p.statements));
+      const rows = await this.runner.run(batch.map((p) => p.statements));
+      batch.forEach((pending, i) => pending.resolve(rows[i]));
+      this.announce(started, count, true);
+      this.setWritable(true);
     } catch (error) {
-      try {
-        await this.refused(batch, count, started, error);
-      } finally {
-        this.flushing = false;
-        if (this.queue.length > 0) this.schedule();
+      this.announce(started, count, false);
+      if (batch.length === 1) {
+        this.logger.error(`commit of ${count} statement(s) failed: ${(error as Error).message}`);
+        // Answered once the probe has told whether the store itself is down (`writable`).
+        await this.probe();
+        batch[0].reject(new StoreUnavailableError(error));
+      } else {
+        await this.commitEach(batch, error);
       }
-      return;
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.schedule();
     }
-    this.setWritable(true);
-    this.flushing = false;
-    // What queued up during this commit goes to the store now, before this commit's callers go
-    // on to answer (the writer thread would otherwise wait for all their answers).
-    if (this.queue.length > 0) void this.flush();
-    batch.forEach((pending, i) => pending.resolve(rows[i]));
-    this.announce(started, count, true);
-  }
-
-  private async refused(batch: Pending[], count: number, started: number, error: unknown): Promise<void> {
-    this.announce(started, count, false);
-    if (batch.length > 1) return this.commitEach(batch, error);
-    this.logger.error(`commit of ${count} statement(s) failed: ${(error as Error).message}`);
-    // Answered once the probe has told whether the store itself is down (`writable`).
-    await this.probe();
-    batch[0].reject(new StoreUnavailableError(error));
   }
 
   /** The shared commit failed: again, each caller under its own savepoint. */

@@ -5,7 +5,7 @@ import 'reflect-metadata';
 import { Inject, Module } from '@nestjs/common';
 import { loadAppConfig } from '../dist/app.config.js';
 import { createApp } from '../dist/app.factory.js';
-import { boundHeapGrowth } from '../dist/heap-growth.js';
+import { HeapGrowthPolicy } from '../dist/heap-growth.js';
 import { BusModule, SubscriberRegistry } from '../dist/platform/bus/index.js';
 
 const SUBSCRIBERS = ['bench.a', 'bench.b', 'bench.c'];
@@ -32,10 +32,11 @@ Inject(SubscriberRegistry)(ProbeSubscribers, undefined, 0);
 class ProbeModule {}
 Module({ imports: [BusModule], providers: [ProbeSubscribers] })(ProbeModule);
 
-boundHeapGrowth(); // as dist/main.js does
+const heap = HeapGrowthPolicy.forProcess(); // as dist/main.js does
 const config = loadAppConfig();
 const app = await createApp(config, [ProbeModule]);
 await app.listen(config.server.port, '127.0.0.1');
+heap?.followDeliveries(app);
 setInterval(() => {
   const { rss, heapUsed } = process.memoryUsage();
   process.send({ calls, hits, rss, heapUsed });

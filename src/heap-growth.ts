@@ -1,5 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
-import { Logger } from '@nestjs/common';
+import { type INestApplication, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import { BUS_SIGNALS } from './platform/bus/bus-signals.js';
+import { DeliveryQueue } from './platform/bus/delivery-queue.js';
 
 /**
  * How far V8's old generation may grow past what survived the last full collection before
@@ -64,6 +67,13 @@ export class HeapGrowthPolicy {
   /** A delivery attempt failed: it counts as a backlog at the next check. */
   failed(): void {
     this.failures++;
+  }
+
+  /** Follows the app's deliveries: what its queue holds in memory, and its failed attempts. */
+  followDeliveries(app: INestApplication): void {
+    const queue = app.get(DeliveryQueue, { strict: false });
+    app.get(EventEmitter2).on(BUS_SIGNALS.failed, () => this.failed());
+    this.follow(() => queue.waitingInMemory());
   }
 
   /** Checks now, then twice a second until stopped, with `waiting()` deliveries held in memory. */

@@ -2,15 +2,12 @@ import 'reflect-metadata';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 import { INestApplication, Logger } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createApp } from './app.factory.js';
 import { AppConfig, isDevelopment } from './config/app-config.js';
 import { ConfigError } from './config/config.error.js';
 import { loadAppConfig } from './app.config.js';
 import { HeapGrowthPolicy } from './heap-growth.js';
 import { INTEGRATION_MODULES } from './integrations/index.js';
-import { BUS_SIGNALS } from './platform/bus/bus-signals.js';
-import { DeliveryQueue } from './platform/bus/delivery-queue.js';
 import { DuplicateSubscriberError } from './platform/bus/subscriber-registry.service.js';
 
 /**
@@ -74,7 +71,7 @@ async function main(): Promise<void> {
     app = await createApp(config, INTEGRATION_MODULES);
     handleSignals(app, config.server.shutdownTimeoutMs);
     await app.listen(config.server.port);
-    if (heap) followDeliveryBacklog(app, heap);
+    heap?.followDeliveries(app);
   } catch (error) {
     // Routes checked against the subscribers at start, or two subscribers with one id.
     if (error instanceof ConfigError || error instanceof DuplicateSubscriberError) fail(error.message);
@@ -103,13 +100,6 @@ async function main(): Promise<void> {
     logger.log('ADMIN_TOKEN is not set: /admin is off');
   }
   logger.log(`Switchyard listening on ${url} (APP_ENV=${config.env}), role ${config.server.role}`);
-}
-
-/** The heap's growth is bounded while deliveries back up (see HeapGrowthPolicy). */
-function followDeliveryBacklog(app: INestApplication, heap: HeapGrowthPolicy): void {
-  const queue = app.get(DeliveryQueue, { strict: false });
-  app.get(EventEmitter2).on(BUS_SIGNALS.failed, () => heap.failed());
-  heap.follow(() => queue.waitingInMemory());
 }
 
 /**

@@ -105,7 +105,7 @@ export class HeapGrowthPolicy {
       );
     } else if (this.bounded && ++this.calm >= CALM_CHECKS) {
       this.set(false);
-      this.logger.log('the delivery backlog is gone: V8 sizes the heap again');
+      this.logger.log('no delivery backlog for 2 s: V8 sizes the heap again');
     }
   }
 

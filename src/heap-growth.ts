@@ -16,11 +16,14 @@ export const HEAP_GROWING_PERCENT = 25;
 /** Deliveries waiting in this process's memory from which the heap's growth is bounded. */
 export const BACKLOG_THRESHOLD = 100;
 
-/** Checks in a row without a backlog (2 s) before V8's own growth is given back. */
+/** Checks in a row without a backlog before V8's own growth is given back. */
 export const CALM_CHECKS = 4;
 
 /** How often the backlog is looked at. */
 const CHECK_INTERVAL_MS = 500;
+
+/** How long without a backlog before V8's own growth is given back, for the log: "2 s". */
+const CALM_FOR = `${(CALM_CHECKS * CHECK_INTERVAL_MS) / 1000} s`;
 
 /** A V8 flag that already decides how the heap grows: the operator's choice wins. */
 const OPERATOR_FLAG = /^--(heap[-_]growing[-_]percent|optimize[-_]for[-_]size)\b/;
@@ -76,16 +79,15 @@ export class HeapGrowthPolicy {
     this.follow(() => queue.waitingInMemory());
   }
 
-  /** Checks now, then twice a second until stopped, with `waiting()` deliveries held in memory. */
+  /**
+   * Checks now, then every CHECK_INTERVAL_MS for the life of the process (the timer does not
+   * keep it alive), with `waiting()` deliveries held in memory.
+   */
   follow(waiting: () => number): void {
     clearInterval(this.timer);
     this.check(waiting());
     this.timer = setInterval(() => this.check(waiting()), CHECK_INTERVAL_MS);
     this.timer.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
   }
 
   /**
@@ -105,7 +107,7 @@ export class HeapGrowthPolicy {
       );
     } else if (this.bounded && ++this.calm >= CALM_CHECKS) {
       this.set(false);
-      this.logger.log('no delivery backlog for 2 s: V8 sizes the heap again');
+      this.logger.log(`no delivery backlog for ${CALM_FOR}: V8 sizes the heap again`);
     }
   }
 

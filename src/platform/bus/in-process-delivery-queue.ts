@@ -10,6 +10,7 @@ import { DeliveryQueue, QueuedDelivery, SubscriberBacklog } from './delivery-que
 import { DeliveryRecovery } from './delivery-recovery.js';
 import { fromRow } from './delivery-rows.js';
 import { DeliveryRunner, Settled } from './delivery-runner.js';
+import { FEED_MS, LaneFeed } from './lane-feed.js';
 import { Ordering, orderingOf } from './ordering.js';
 import { retrying } from './persist.js';
 import { describe } from './retry-policy.js';
@@ -23,25 +24,6 @@ const POLL_OVERLAP_MS = 5000;
 const POLL_LIMIT = 1000;
 /** A failed delivery whose retry is further off than this leaves memory until it is due. */
 const EVICT_AFTER_MS = 5000;
-/** How often each lane looks in the store for retries that came due and for its backlog. */
-const FEED_MS = 1000;
-
-/** What a lane has in the store beyond what it holds in memory. */
-interface Feed {
-  /** Pending deliveries may wait in the store (a full window turned them away, or a restart). */
-  pending: boolean;
-  /** Where the scan of pending deliveries (id order) goes on. */
-  cursor?: string;
-  /** More were turned away while a scan ran: scan again from the start when it ends. */
-  rescan: boolean;
-  /** Failed deliveries wait in the store for their retry. */
-  retries: boolean;
-  /** Some of its deliveries live only in the store: ordered ones check the store for older ones. */
-  windowed: boolean;
-  filling: boolean;
-  /** Finished while a page was being read: the page may show them unfinished still. */
-  finished: Set<string>;
-}
 
 /**
  * The default DeliveryQueue: one lane per subscriber in this process's memory (bounded
@@ -57,7 +39,7 @@ export class InProcessDeliveryQueue
   private readonly settings: DeliveryConfig;
   private readonly lanes = new Map<string, DeliveryLane>();
   private readonly orderings = new Map<string, Ordering>();
-  private readonly feeds = new Map<string, Feed>();
+  private readonly feeds = new Map<string, LaneFeed>();
   private feeder?: NodeJS.Timeout;
   /** Attempts whose outcome is not committed yet; shutdown waits for them. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -81,8 +63,19 @@ export class InProcessDeliveryQueue
 
   async onApplicationBootstrap(): Promise<void> {
     for (const subscriber of this.registry.all().values()) {
-      this.lanes.set(subscriber.id, new DeliveryLane(this.settings.concurrency, (job) => this.run(job)));
-      this.feeds.set(subscriber.id, this.emptyFeed());
+      const lane = new DeliveryLane(this.settings.concurrency, (job) => this.run(job));
+      this.lanes.set(subscriber.id, lane);
+      this.feeds.set(
+        subscriber.id,
+        new LaneFeed(
+          subscriber.id,
+          lane,
+          this.settings.window,
+          this.deliveries,
+          () => this.running,
+          this.logger,
+        ),
+      );
       const ordering = orderingOf(subscriber);
       if (ordering) this.orderings.set(subscriber.id, ordering);
     }
@@ -144,7 +137,7 @@ export class InProcessDeliveryQueue
     const job = lane.get(row.id);
     if (!job) {
       // A full window leaves it in the store, from where the lane pages it in when there is room.
-      if (lane.size >= this.settings.window) return this.spill(row.subscriber_id, row.status);
+      if (lane.size >= this.settings.window) return this.feeds.get(row.subscriber_id)!.spill(row.status);
       return void lane.add(fresh ? { ...fromRow(row), fresh } : fromRow(row));
     }
     if (row.status === 'pending' && (job.timer || job.held)) {
@@ -160,7 +153,7 @@ export class InProcessDeliveryQueue
       clearInterval(this.poller);
       clearInterval(this.feeder);
       for (const lane of this.lanes.values()) lane.clear();
-      for (const id of this.feeds.keys()) this.feeds.set(id, this.emptyFeed());
+      for (const feed of this.feeds.values()) feed.reset();
       if (this.leadership.shared)
         this.logger.log(
           'another process runs deliveries (PostgreSQL advisory lock); this one receives, stores and classifies (api) and takes over if that process stops',
@@ -176,23 +169,28 @@ export class InProcessDeliveryQueue
       () =>
         this.recovery.interruptions(
           (rows) => this.dispatch(rows),
-          () => this.leading && !this.stopping.signal.aborted,
+          () => this.running,
         ),
       { signal: this.stopping.signal, warn: (message) => this.logger.warn(message) },
     ).then(() => {
-      if (!this.leading || this.stopping.signal.aborted) return;
-      for (const [id, feed] of this.feeds) {
-        Object.assign(feed, { pending: true, rescan: false, cursor: undefined, retries: true });
-        void this.refill(id);
+      if (!this.running) return;
+      for (const feed of this.feeds.values()) {
+        feed.resume();
+        void feed.refill();
       }
       this.feeder = setInterval(() => {
-        for (const id of this.feeds.keys()) void this.refill(id);
+        for (const feed of this.feeds.values()) void feed.refill();
       }, FEED_MS);
       this.feeder.unref();
-      if (!this.leadership.shared || !this.leading || this.stopping.signal.aborted) return;
+      if (!this.leadership.shared || !this.running) return;
       this.poller = setInterval(() => void this.poll(), POLL_MS);
       this.poller.unref();
     });
+  }
+
+  /** This process runs deliveries: it leads, and is not stopping. */
+  private get running(): boolean {
+    return this.leading && !this.stopping.signal.aborted;
   }
 
   /** Resolved when needed: recovery classifies through the router, which dispatches here. */
@@ -206,7 +204,7 @@ export class InProcessDeliveryQueue
    */
   private async run(job: Job): Promise<void> {
     const lane = this.lanes.get(job.subscriberId)!;
-    if (this.stopping.signal.aborted || !this.leading) return;
+    if (!this.running) return;
     try {
       if (job.orderKey !== null && (await this.olderFirst(lane, job))) return;
     } catch (error) {
@@ -238,9 +236,8 @@ export class InProcessDeliveryQueue
       if (settled.retryAt - Date.now() <= EVICT_AFTER_MS) return lane.reschedule(job, settled.retryAt);
       // Far off: the store keeps it (and its key's followers) until it is due.
       lane.evict(job);
-      if (feed.filling) feed.finished.add(job.id);
-      Object.assign(feed, { retries: true, windowed: true });
-      if (job.orderKey !== null) this.spill(job.subscriberId, 'pending');
+      feed.evicted(job.id);
+      if (job.orderKey !== null) feed.spill('pending');
       return;
     }
     if (
@@ -250,73 +247,10 @@ export class InProcessDeliveryQueue
     )
       return lane.hold(job);
     lane.finish(job);
-    if (feed.filling) feed.finished.add(job.id);
+    feed.finished(job.id);
     // The next of its key may be in the store only.
-    if (job.orderKey !== null && feed.windowed) this.spill(job.subscriberId, 'pending');
-    if ((feed.pending || feed.retries) && lane.size < this.settings.window / 2)
-      void this.refill(job.subscriberId);
-  }
-
-  private emptyFeed(): Feed {
-    return {
-      pending: false,
-      rescan: false,
-      retries: false,
-      windowed: false,
-      filling: false,
-      finished: new Set(),
-    };
-  }
-
-  /** A delivery of this subscriber waits in the store and not in memory. */
-  private spill(subscriberId: string, status: string): void {
-    const feed = this.feeds.get(subscriberId)!;
-    feed.windowed = true;
-    if (status === 'failed') feed.retries = true;
-    else Object.assign(feed, { pending: true, rescan: true });
-  }
-
-  /**
-   * Pages a lane's deliveries from the store into memory while its window has room: failed
-   * ones whose retry is due, then pending ones in id order (a scan that goes on where it
-   * stopped, and starts again when more were turned away meanwhile). Ordered ones wait for
-   * older ones of their key in the store before they run (olderFirst).
-   */
-  private async refill(subscriberId: string): Promise<void> {
-    const lane = this.lanes.get(subscriberId);
-    const feed = this.feeds.get(subscriberId);
-    if (!lane || !feed || feed.filling || !this.leading || this.stopping.signal.aborted) return;
-    feed.filling = true;
-    try {
-      const window = this.settings.window;
-      if (feed.retries && lane.size < window) {
-        const until = new Date(Date.now() + FEED_MS).toISOString();
-        for (const row of await this.deliveries.dueRetries(subscriberId, until, window - lane.size))
-          if (this.fresh(lane, feed, row.id)) lane.add(fromRow(row));
-      }
-      while (feed.pending && lane.size < window && this.leading) {
-        if (feed.cursor === undefined) feed.rescan = false;
-        const room = window - lane.size;
-        const rows = await this.deliveries.pendingOf(subscriberId, feed.cursor, room);
-        for (const row of rows) if (this.fresh(lane, feed, row.id)) lane.add(fromRow(row));
-        if (rows.length < room) {
-          feed.cursor = undefined;
-          feed.pending = feed.rescan;
-          break;
-        }
-        feed.cursor = rows[rows.length - 1].id;
-      }
-    } catch (error) {
-      this.logger.warn(`reading the backlog of ${subscriberId} from the store failed: ${describe(error)}`);
-    } finally {
-      feed.filling = false;
-      feed.finished.clear();
-    }
-  }
-
-  /** A row just read that the lane should take: not in memory, and not finished meanwhile. */
-  private fresh(lane: DeliveryLane, feed: Feed, id: string): boolean {
-    return this.leading && !lane.has(id) && !feed.finished.has(id);
+    if (job.orderKey !== null && feed.windowed) feed.spill('pending');
+    feed.refillIfLow();
   }
 
   /**
@@ -351,7 +285,7 @@ export class InProcessDeliveryQueue
     ) {
       // Its key waits for a retry far off: the whole key waits in the store.
       lane.evict(job);
-      Object.assign(feed, { retries: true, windowed: true });
+      feed.evicted();
       return true;
     }
     lane.stepBack(
@@ -367,7 +301,7 @@ export class InProcessDeliveryQueue
    * stopped first).
    */
   private async poll(): Promise<void> {
-    if (!this.leading || this.stopping.signal.aborted) return;
+    if (!this.running) return;
     const started = Date.now();
     try {
       const since = new Date((this.polledAt || started) - POLL_OVERLAP_MS).toISOString();

@@ -17,15 +17,25 @@
 //                        when TEST_DATABASE_URL or DATABASE_URL is set)
 //   TEST_DATABASE_URL    PostgreSQL server for the -pg targets (DATABASE_URL when unset); each
 //                        target gets a fresh database, dropped afterwards
-//   BENCH_DURATION       measured seconds per target (default 10)
-//   BENCH_WARMUP         warm-up seconds per target, not counted (default 2; 0 disables)
+//   BENCH_ROUNDS         rounds (default 3): every target runs once per round, forward in odd
+//                        rounds and backward in even ones; each figure is the median over the
+//                        rounds, and each ratio the median of the rounds' ratios
+//   BENCH_DURATION       measured seconds per target and round (default 5)
+//   BENCH_WARMUP         warm-up seconds per target and round, not counted (default 2; 0 disables)
 //   BENCH_CONNECTIONS    concurrent connections (default 50)
 //   BENCH_READY_TIMEOUT  seconds to wait for GET /health/ready (default 30)
 //
 // Every target is its own child process on 127.0.0.1 with a fresh temp DATA_DIR, started, warmed
-// up, measured and stopped in turn. Exit code: 0 when every target ran cleanly (goals missed or
-// not — this is a measurement); 1 when a target failed to start, died, answered non-2xx, had
-// connection errors or acknowledged with an unexpected body; 2 on bad configuration.
+// up, measured and stopped in turn.
+//
+// Rounds, because a shared machine's speed drifts by tens of percent within minutes: measured
+// once each, a minute apart, two targets may be compared at two different speeds. In rounds,
+// each ratio pairs runs made seconds apart, and the alternating order keeps a drift from
+// favouring whichever target runs first.
+//
+// Exit code: 0 when every target ran cleanly (goals missed or not — this is a measurement); 1
+// when a target failed to start, died, answered non-2xx, had connection errors or acknowledged
+// with an unexpected body; 2 on bad configuration.
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -77,7 +87,8 @@ const TARGETS = {
 
 // ---------------------------------------------------------------- configuration
 
-const DURATION_S = numberFromEnv('BENCH_DURATION', 10, { min: 1 });
+const ROUNDS = numberFromEnv('BENCH_ROUNDS', 3, { min: 1, integer: true });
+const DURATION_S = numberFromEnv('BENCH_DURATION', 5, { min: 1 });
 const WARMUP_S = numberFromEnv('BENCH_WARMUP', 2, { min: 0 });
 const CONNECTIONS = numberFromEnv('BENCH_CONNECTIONS', 50, { min: 1, integer: true });
 const READY_TIMEOUT_MS = numberFromEnv('BENCH_READY_TIMEOUT', 30, { min: 1 }) * 1000;
@@ -415,6 +426,45 @@ async function freshDatabase(target) {
   };
 }
 
+// ---------------------------------------------------------------- rounds
+
+function median(values) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * A target's rounds as one outcome: the median of each figure over the rounds, the counts
+ * summed; a round that failed fails the target, and its problems say which round.
+ */
+function combine(name, rounds) {
+  const runs = rounds.map((o) => o.measured);
+  const label = (i, text) => (rounds.length > 1 ? `round ${i + 1}: ${text}` : text);
+  const middle = (key) => median(runs.map((m) => m[key]));
+  const total = (key) => runs.reduce((sum, m) => sum + m[key], 0);
+  return {
+    name,
+    rounds,
+    measured: runs.every(Boolean)
+      ? {
+          rps: middle('rps'),
+          p50: middle('p50'),
+          p99: middle('p99'),
+          ok2xx: total('ok2xx'),
+          non2xx: total('non2xx'),
+          errors: total('errors'),
+          targetCpuPct: middle('targetCpuPct'),
+          clientCpuPct: middle('clientCpuPct'),
+        }
+      : null,
+    problems: rounds.flatMap((o, i) => o.problems.map((p) => label(i, p))),
+    notes: rounds.flatMap((o, i) => o.notes.map((n) => label(i, n))),
+    failed: rounds.some((o) => o.failed),
+  };
+}
+
 // ---------------------------------------------------------------- report
 
 function log(message) {
@@ -440,13 +490,26 @@ function table(rows) {
 function report(outcomes) {
   log('');
   const rows = [
-    ['target', 'req/s', 'p50 ms', 'p99 ms', '2xx', 'non-2xx', 'errors', 'cpu%', 'client cpu%', 'status'],
+    [
+      'target',
+      'req/s',
+      'by round',
+      'p50 ms',
+      'p99 ms',
+      '2xx',
+      'non-2xx',
+      'errors',
+      'cpu%',
+      'client cpu%',
+      'status',
+    ],
   ];
   for (const o of outcomes) {
     const m = o.measured;
     rows.push([
       o.name,
       fmt(m?.rps, 1),
+      o.rounds.map((r) => fmt(r.measured?.rps, 0)).join(' '),
       fmt(m?.p50, 2),
       fmt(m?.p99, 2),
       m ? m.ok2xx : '-',
@@ -459,7 +522,7 @@ function report(outcomes) {
   }
   log(table(rows));
   log(
-    '(p50/p99 over 2xx responses; cpu% = target process, client cpu% = this load generator; 100 = one core)',
+    `(medians over ${ROUNDS} round(s); p50/p99 over 2xx responses; cpu% = target process, client cpu% = this load generator; 100 = one core)`,
   );
 
   for (const o of outcomes) {
@@ -478,7 +541,14 @@ function report(outcomes) {
   };
   // A baseline that had errors (a FULL receiver timing out on a slow disk) still has a rate; its
   // ratio is shown, flagged. Switchyard's own failures leave its goals n/a.
-  const ratio = (a, b) => (measuredOf(a)?.rps ?? NaN) / (outcomeOf(b)?.measured?.rps ?? NaN);
+  // Each round's ratio pairs runs made seconds apart; the ratio shown is their median.
+  const roundRatios = (a, b) =>
+    measuredOf(a) === undefined
+      ? []
+      : outcomeOf(a).rounds.map(
+          (run, i) => (run.measured?.rps ?? NaN) / (outcomeOf(b)?.rounds[i].measured?.rps ?? NaN),
+        );
+  const ratio = (a, b) => median(roundRatios(a, b));
   const flag = (b) => (outcomeOf(b)?.failed ? `(${b} FAILED: see above)` : '');
   const verdict = (ok, value) => (Number.isFinite(value) ? (ok ? 'met' : 'NOT MET') : 'n/a');
   const ratios = [
@@ -489,11 +559,23 @@ function report(outcomes) {
     ['switchyard-pg', 'baseline-express-pg'],
     ['switchyard-pg', 'nest-ceiling'],
   ]
-    .map(([a, b]) => [`${a} ÷ ${b}`, ratio(a, b), flag(b)])
+    .map(([a, b]) => [
+      `${a} ÷ ${b}`,
+      ratio(a, b),
+      roundRatios(a, b)
+        .map((r) => fmt(r, 2))
+        .join(' '),
+      flag(b),
+    ])
     .filter(([, value]) => Number.isFinite(value));
   if (ratios.length === 0) return;
   log('');
-  log(table(ratios.map(([name, value, note]) => [name, fmt(value, 2, '×'), note])));
+  log(
+    table([
+      ['ratio (median of the rounds)', '', 'by round', ''],
+      ...ratios.map(([name, value, rounds, note]) => [name, fmt(value, 2, '×'), rounds, note]),
+    ]),
+  );
 
   const vsCeiling = outcomeOf('nest-ceiling')?.failed ? NaN : ratio('switchyard', 'nest-ceiling');
   const vsNormal = outcomeOf('baseline-express-sqlite-normal')?.failed
@@ -536,16 +618,21 @@ async function main() {
   const sampleBytes = Buffer.byteLength(nextPayload().body);
 
   log(
-    `ingest bench: ${selectedTargets.join(', ')} | ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured | ` +
+    `ingest bench: ${selectedTargets.join(', ')} | ${ROUNDS} round(s) of ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s measured each | ` +
       `node ${process.version}, ${availableParallelism()} CPUs | payload ${sampleBytes} B from ${source}`,
   );
 
-  const outcomes = [];
-  for (const [i, name] of selectedTargets.entries()) {
-    // A moment between targets so the previous one's exit (WAL checkpoint, fsync) is not measured.
-    if (i > 0) await sleep(1000);
-    outcomes.push(await benchTarget(name, nextPayload, signingKey));
+  const rounds = new Map(selectedTargets.map((name) => [name, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? selectedTargets : [...selectedTargets].reverse();
+    if (ROUNDS > 1) log(`round ${round} of ${ROUNDS}: ${order.join(', ')}`);
+    for (const [i, name] of order.entries()) {
+      // A moment between targets so the previous one's exit (WAL checkpoint, fsync) is not measured.
+      if (round > 1 || i > 0) await sleep(1000);
+      rounds.get(name).push(await benchTarget(name, nextPayload, signingKey));
+    }
   }
+  const outcomes = selectedTargets.map((name) => combine(name, rounds.get(name)));
   report(outcomes);
   return outcomes.some((o) => o.failed) ? 1 : 0;
 }

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import type { AppConfig, ProcessRole } from '../../../config/app-config.js';
 import type { DeliveriesTable } from '../../store/database.js';
-import { DeliveriesRepository } from '../../store/deliveries.repository.js';
+import { type DeliveryChange, DeliveriesRepository } from '../../store/deliveries.repository.js';
 import { EventsRepository } from '../../store/events.repository.js';
 import { StoreWriter } from '../../store/store-writer.service.js';
 import { DeliveryQueue, QueuedDelivery, SubscriberBacklog } from '../delivery-queue.js';
@@ -24,6 +24,16 @@ const ADD_TIMEOUT_MS = 2000;
 const ORDER_WAIT_MS = 200;
 /** Workers get this long to finish or hand back what runs at a stop. */
 const STOP_MS = 5000;
+
+/** A claimed delivery as it was before the claim: pending, its attempt not counted. */
+const unclaimed = (row: DeliveriesTable): DeliveryChange => ({
+  status: 'pending',
+  attempts: row.attempts - 1,
+  nextAttemptAt: null,
+  lastError: row.last_error,
+  finishedAt: null,
+  throttles: row.throttles,
+});
 
 /** BullMQ queue names may not hold ':'; subscriber ids hold letters, digits, '.', '_' and '-'. */
 const queueName = (subscriberId: string) => `deliveries.${subscriberId.replaceAll(':', '_')}`;
@@ -236,6 +246,15 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
       await this.writer.write([this.deliveries.claimForRun(row.id)])
     )[0] as DeliveriesTable[];
     if (!claimed) return;
+    // A stop came while the claim was being written: the runner will not run it, so it goes
+    // back unclaimed (no attempt counted) for another worker to run now. Left running, only
+    // the sweep would take it back, after LOCK_MS and more, counted as interrupted.
+    if (this.runner.signal.aborted) {
+      await this.writer
+        .write([this.deliveries.update(claimed.id, unclaimed(claimed))])
+        .catch(() => undefined);
+      return this.later(job, token, Date.now());
+    }
     // The claim is the running mark (attempts counted): the runner need not wait for its own.
     const settled = await this.runner.attempt({
       ...fromRow(claimed),

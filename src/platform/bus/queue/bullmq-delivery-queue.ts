@@ -25,7 +25,7 @@ const ORDER_WAIT_MS = 200;
 /** Workers get this long to finish or hand back what runs at a stop. */
 const STOP_MS = 5000;
 
-/** A claimed delivery as it was before the claim: pending, its attempt not counted. */
+/** A claimed delivery handed back unrun: pending and due now, its attempt not counted. */
 const unclaimed = (row: DeliveriesTable): DeliveryChange => ({
   status: 'pending',
   attempts: row.attempts - 1,

@@ -7,7 +7,7 @@ import express from 'express';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig, ServerConfig } from './config/app-config.js';
-import { setupAdminDocs } from './platform/admin/admin-docs.js';
+import { AdminDocs } from './platform/admin/admin-docs.js';
 import { ErrorBodyFilter } from './platform/http/error-body.filter.js';
 import { InputValidationPipe } from './platform/http/input-validation.pipe.js';
 import { workerRoutesOnly } from './platform/http/worker-routes.js';
@@ -32,7 +32,7 @@ export function configureApp(app: INestApplication): INestApplication {
   // One body for every error, on every route; DTOs checked wherever a handler declares one.
   app.useGlobalFilters(new ErrorBodyFilter());
   app.useGlobalPipes(new InputValidationPipe());
-  setupAdminDocs(app);
+  app.get(AdminDocs).mountOn(app);
   app.useLogger(app.get(Logger));
   return app;
 }

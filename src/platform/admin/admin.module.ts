@@ -4,6 +4,7 @@ import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { BusModule } from '../bus/bus.module.js';
 import { StoreModule } from '../store/store.module.js';
 import { AdminAccess } from './admin-access.js';
+import { AdminDocs } from './admin-docs.js';
 import { AdminBodyMiddleware } from './admin-body.middleware.js';
 import { AdminGuard } from './admin.guard.js';
 import { DeliveryController } from './delivery.controller.js';
@@ -15,7 +16,7 @@ import { SourcesController } from './sources.controller.js';
 @Module({
   imports: [InboxModule, StoreModule, WebhooksModule, BusModule, AdminPageModule],
   controllers: [EventsController, DeliveryController, SourcesController],
-  providers: [AdminAccess, AdminGuard],
+  providers: [AdminAccess, AdminGuard, AdminDocs],
   exports: [AdminAccess, AdminGuard],
 })
 export class AdminModule implements NestModule {

@@ -21,11 +21,8 @@ import { SourcesController } from './sources.controller.js';
 })
 export class AdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(AdminBodyMiddleware)
-      .forRoutes(
-        { path: 'admin/api', method: RequestMethod.ALL },
-        { path: 'admin/api/*path', method: RequestMethod.ALL },
-      );
+    // One pattern for `/admin/api` and everything under it: one router layer that every other
+    // request (above all a webhook) is matched against, instead of two.
+    consumer.apply(AdminBodyMiddleware).forRoutes({ path: 'admin/api{/*path}', method: RequestMethod.ALL });
   }
 }

@@ -6,9 +6,9 @@
 // Targets, in the order they run:
 //   baseline-http                    bare node:http: verify, parse, answer (no framework, no store)
 //   nest-ceiling                     the smallest NestJS app: guard verifies, controller answers
+//   switchyard                       the service on SQLite
 //   baseline-express-sqlite-normal   Express 5 + better-sqlite3, WAL, synchronous=NORMAL (not fsynced)
 //   baseline-express-sqlite          the same at synchronous=FULL (Switchyard's durability)
-//   switchyard                       the service on SQLite
 //   baseline-express-pg              Express 5 + pg, synchronous_commit=on    (PostgreSQL only)
 //   switchyard-pg                    the service on PostgreSQL                (PostgreSQL only)
 //
@@ -31,7 +31,9 @@
 // Rounds, because a shared machine's speed drifts by tens of percent within minutes: measured
 // once each, a minute apart, two targets may be compared at two different speeds. In rounds,
 // each ratio pairs runs made seconds apart, and the alternating order keeps a drift from
-// favouring whichever target runs first.
+// favouring whichever target runs first. Switchyard runs between the two targets its goals
+// name (the NestJS ceiling and the synchronous=NORMAL receiver), so each goal's ratio pairs
+// two adjacent runs.
 //
 // Exit code: 0 when every target ran cleanly (goals missed or not — this is a measurement); 1
 // when a target failed to start, died, answered non-2xx, had connection errors or acknowledged
@@ -73,13 +75,14 @@ const EXPRESS_SQLITE = join(BENCH_DIR, 'baseline-express-sqlite.mjs');
 const TARGETS = {
   'baseline-http': { script: join(BENCH_DIR, 'baseline-http.mjs'), ipc: true },
   'nest-ceiling': { script: join(BENCH_DIR, 'baseline-nest.mjs'), ipc: true },
+  // Between the two targets its goals compare it with, so that each ratio pairs adjacent runs.
+  switchyard: SWITCHYARD,
   'baseline-express-sqlite-normal': {
     script: EXPRESS_SQLITE,
     ipc: true,
     env: { SQLITE_SYNCHRONOUS: 'NORMAL' },
   },
   'baseline-express-sqlite': { script: EXPRESS_SQLITE, ipc: true, env: { SQLITE_SYNCHRONOUS: 'FULL' } },
-  switchyard: SWITCHYARD,
   // A fresh PostgreSQL database each, passed as DATABASE_URL.
   'baseline-express-pg': { script: join(BENCH_DIR, 'baseline-express-pg.mjs'), ipc: true, postgres: true },
   'switchyard-pg': { ...SWITCHYARD, postgres: true },

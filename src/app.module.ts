@@ -1,4 +1,4 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule, RequestMethod } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { LoggerModule } from 'nestjs-pino';
@@ -10,7 +10,6 @@ import { InboxModule } from './platform/inbox/inbox.module.js';
 import { StoreModule } from './platform/store/store.module.js';
 import { httpLogOptions, logDestination } from './platform/observability/http-log.options.js';
 import { ObservabilityModule } from './platform/observability/observability.module.js';
-import { RequestLogMiddleware } from './platform/observability/request-log.middleware.js';
 import { WebhooksModule } from './platform/webhooks/webhooks.module.js';
 
 /**
@@ -18,7 +17,7 @@ import { WebhooksModule } from './platform/webhooks/webhooks.module.js';
  * given: main.ts passes the company's (src/integrations/index.ts), a test only its own.
  */
 @Module({})
-export class AppModule implements NestModule {
+export class AppModule {
   /**
    * @param modules the integration modules to run in this process (the company's, a test's,
    *   a benchmark's probes); their `@OnWhippyEvent` methods are discovered like any other.
@@ -34,7 +33,7 @@ export class AppModule implements NestModule {
       imports: [
         ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => config] }),
         // No routes: nestjs-pino's own middleware keeps a request-scoped context that nothing
-        // reads; RequestLogMiddleware logs requests instead.
+        // reads; RequestLog logs requests instead.
         LoggerModule.forRoot({
           pinoHttp: [httpLogOptions(config), logDestination(config, logOutput)],
           forRoutes: [],
@@ -49,12 +48,5 @@ export class AppModule implements NestModule {
         ...modules,
       ],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer
-      .apply(RequestLogMiddleware)
-      .exclude({ path: 'webhooks/:source', method: RequestMethod.POST })
-      .forRoutes({ path: '{/*splat}', method: RequestMethod.ALL });
   }
 }

@@ -60,7 +60,7 @@ export function httpLogOptions(config: AppConfig): Options {
 }
 
 /**
- * The request logger's options ({@link RequestLogMiddleware}): one line per request that failed
+ * The request logger's options ({@link RequestLog}): one line per request that failed
  * (debug for the rest), URLs without their query string. Refused webhooks are left to the
  * RejectionLog (one compact, rate-limited line each); a flood of them must not write a line
  * with every header per request.

@@ -18,14 +18,16 @@ import { EventLog } from './event-log.listener.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { Metrics } from './metrics.service.js';
+import { RequestLog } from './request-log.js';
 
-/** Health, `GET /metrics`, the event log's lines, and the doctor (`GET /admin/api/diagnostics`). */
+/** Health, `GET /metrics`, the request and event logs' lines, and the doctor (`GET /admin/api/diagnostics`). */
 @Module({
   imports: [TerminusModule.forRoot({ logger: false }), InboxModule, StoreModule, BusModule, WebhooksModule],
   controllers: [HealthController, MetricsController, DiagnosticsController],
   providers: [
     Metrics,
     EventLog,
+    RequestLog,
     AdminGuard,
     Doctor,
     TrafficCheck,

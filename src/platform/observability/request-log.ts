@@ -1,0 +1,37 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { ExpressAdapter } from '@nestjs/platform-express';
+import { PinoLogger } from 'nestjs-pino';
+import { pinoHttp } from 'pino-http';
+import { requestLogOptions } from './http-log.options.js';
+
+/** The webhook route: its requests are not logged here (see RequestLog). */
+const WEBHOOK = /^\/webhooks\/[^/?#]+\/?(?:[?#]|$)/;
+
+/**
+ * pino-http on the application's one logger, without nestjs-pino's request-scoped context:
+ * that context (an AsyncLocalStorage) puts a hook on every promise of the process once any
+ * request has used it, and nothing here reads it. Lines a service writes while a request runs
+ * go out without the request's id; the request's own line has it.
+ *
+ * Not on `POST /webhooks/:source`: every event received has its line from the event log, and
+ * every refused webhook one from the RejectionLog.
+ *
+ * It runs as the HTTP adapter's request hook, which Nest calls from the one router layer it
+ * puts ahead of all others, rather than as a middleware: a middleware on every path is a layer
+ * of its own that each webhook would be matched against and step through.
+ */
+@Injectable()
+export class RequestLog implements OnApplicationBootstrap {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+
+  /** At bootstrap: the root logger exists once nestjs-pino's module has started. */
+  onApplicationBootstrap(): void {
+    const log = pinoHttp({ ...requestLogOptions(), logger: PinoLogger.root });
+    const adapter = this.adapterHost.httpAdapter as unknown as ExpressAdapter;
+    adapter.setOnRequestHook((req, res, done) => {
+      if (req.method === 'POST' && WEBHOOK.test(req.url)) return done();
+      log(req, res, done);
+    });
+  }
+}

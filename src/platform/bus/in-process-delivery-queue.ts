@@ -12,23 +12,19 @@ import { fromRow } from './delivery-rows.js';
 import { DeliveryRunner, Settled } from './delivery-runner.js';
 import { FEED_MS, LaneFeed } from './lane-feed.js';
 import { Ordering, orderingOf } from './ordering.js';
+import { PeerPoll } from './peer-poll.js';
 import { retrying } from './persist.js';
 import { describe } from './retry-policy.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
-/** PostgreSQL: how often the delivering process looks for deliveries the others made or claimed. */
-const POLL_MS = 1000;
-/** Clocks of processes on one database may differ a little; a poll looks back this far. */
-const POLL_OVERLAP_MS = 5000;
-/** Rows a poll adopts at most. */
-const POLL_LIMIT = 1000;
 /** A failed delivery whose retry is further off than this leaves memory until it is due. */
 const EVICT_AFTER_MS = 5000;
 
 /**
  * The default DeliveryQueue: one lane per subscriber in this process's memory (bounded
- * concurrency, per-key order, retry timers). On PostgreSQL only the process that
- * DeliveryLeadership picks runs deliveries; it polls for those the others made.
+ * concurrency, per-key order, retry timers), each paged from the store by its LaneFeed. On
+ * PostgreSQL only the process that DeliveryLeadership picks runs deliveries; its PeerPoll picks
+ * up those the others made.
  */
 @Injectable()
 export class InProcessDeliveryQueue
@@ -45,8 +41,7 @@ export class InProcessDeliveryQueue
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly stopping = new AbortController();
   private leading = false;
-  private poller?: NodeJS.Timeout;
-  private polledAt = 0;
+  private readonly peers: PeerPoll;
 
   constructor(
     private readonly registry: SubscriberRegistry,
@@ -59,6 +54,13 @@ export class InProcessDeliveryQueue
   ) {
     super();
     this.settings = config.get('delivery', { infer: true });
+    this.peers = new PeerPoll({
+      deliveries,
+      recovery: () => this.recovery,
+      dispatch: (rows) => this.dispatch(rows),
+      running: () => this.running,
+      logger: this.logger,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -93,7 +95,7 @@ export class InProcessDeliveryQueue
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping.abort(new Error('the service is stopping'));
     this.runner.stop();
-    clearInterval(this.poller);
+    this.peers.stop();
     clearInterval(this.feeder);
     for (const lane of this.lanes.values()) lane.stop();
     const deadline = Date.now() + 5000;
@@ -150,7 +152,7 @@ export class InProcessDeliveryQueue
   private lead(leading: boolean): void {
     this.leading = leading;
     if (!leading) {
-      clearInterval(this.poller);
+      this.peers.stop();
       clearInterval(this.feeder);
       for (const lane of this.lanes.values()) lane.clear();
       for (const feed of this.feeds.values()) feed.reset();
@@ -182,9 +184,7 @@ export class InProcessDeliveryQueue
         for (const feed of this.feeds.values()) void feed.refill();
       }, FEED_MS);
       this.feeder.unref();
-      if (!this.leadership.shared || !this.running) return;
-      this.poller = setInterval(() => void this.poll(), POLL_MS);
-      this.poller.unref();
+      if (this.leadership.shared && this.running) this.peers.start();
     });
   }
 
@@ -293,26 +293,5 @@ export class InProcessDeliveryQueue
       older.map((r) => ({ ...fromRow(r), held: r.status === 'dead' })),
     );
     return true;
-  }
-
-  /**
-   * PostgreSQL, in the process that runs deliveries: picks up deliveries the other processes
-   * made or repairs claimed, and classifies events another process stored but did not (it
-   * stopped first).
-   */
-  private async poll(): Promise<void> {
-    if (!this.running) return;
-    const started = Date.now();
-    try {
-      const since = new Date((this.polledAt || started) - POLL_OVERLAP_MS).toISOString();
-      await this.dispatch(await this.deliveries.pendingSince(since, POLL_LIMIT));
-      await this.recovery.classifyStored({
-        statuses: ['received'],
-        until: new Date(started - POLL_OVERLAP_MS).toISOString(),
-      });
-      this.polledAt = started;
-    } catch (error) {
-      this.logger.warn(`looking for deliveries made by other processes failed: ${describe(error)}`);
-    }
   }
 }

@@ -10,7 +10,7 @@ export const ADMIN_DOCS_PATH = 'admin/docs';
  * Mounts the docs (`setupAdminDocs`) when the application initialises, after Nest has
  * registered its middleware and routes and before its 404 handler. Express tries its layers in
  * the order they were added, and the docs are ten of them: mounted before Nest's, every
- * webhook would be matched against each first (about 7% of ingest's throughput).
+ * webhook was matched against each of them first.
  */
 @Injectable()
 export class AdminDocs implements OnModuleInit {

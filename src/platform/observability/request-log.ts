@@ -27,8 +27,10 @@ export class RequestLog implements OnApplicationBootstrap {
 
   /** At bootstrap: the root logger exists once nestjs-pino's module has started. */
   onApplicationBootstrap(): void {
+    // The CLI runs the platform without an HTTP server: no requests to log.
+    const adapter = this.adapterHost.httpAdapter as ExpressAdapter | undefined;
+    if (!adapter) return;
     const log = pinoHttp({ ...requestLogOptions(), logger: PinoLogger.root });
-    const adapter = this.adapterHost.httpAdapter as unknown as ExpressAdapter;
     adapter.setOnRequestHook((req, res, done) => {
       if (req.method === 'POST' && WEBHOOK.test(req.url)) return done();
       log(req, res, done);

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { AppConfig, DeliveryConfig } from '../../config/app-config.js';
-import { DeliveriesRepository } from '../store/deliveries.repository.js';
+import { type DeliveryChange, DeliveriesRepository } from '../store/deliveries.repository.js';
 import { DeliveryAttemptsRepository } from '../store/delivery-attempts.repository.js';
 import type { Statement } from '../store/statement-runner.js';
 import { StoreWriter } from '../store/store-writer.service.js';
@@ -32,6 +32,25 @@ type Change = {
  * turned into a verdict (retry-policy.ts), committed with the attempt's history row, and
  * announced. Every write is retried until the store takes it, or the service stops.
  */
+/** What a delivery's row keeps of its job through a change of state. */
+const stateOf = (job: Job) => ({
+  attempts: job.attempts,
+  nextAttemptAt: null,
+  lastError: job.lastError,
+  finishedAt: null,
+  throttles: job.throttles,
+});
+
+/**
+ * A claimed delivery given back unrun, or cut off by a stop: pending and due now, the attempt
+ * its claim counted (`attempt`) not counted, and no crash counted either.
+ */
+export const handedBack = (job: Job, attempt: number): DeliveryChange => ({
+  ...stateOf(job),
+  status: 'pending',
+  attempts: attempt - 1,
+});
+
 @Injectable()
 export class DeliveryRunner {
   private readonly logger = new Logger('Delivery');
@@ -120,9 +139,7 @@ export class DeliveryRunner {
       // Cut off by a stop, not by its own failure: not an attempt, and not a crash to count.
       // One try only: the store is closing; recovery at the next start covers a failure.
       await this.writer
-        .write([
-          this.deliveries.update(job.id, { ...this.state(job), status: 'pending', attempts: attempt - 1 }),
-        ])
+        .write([this.deliveries.update(job.id, handedBack(job, attempt))])
         .catch(() => undefined);
       return undefined;
     }
@@ -212,19 +229,9 @@ export class DeliveryRunner {
     });
   }
 
-  private state(job: Job) {
-    return {
-      attempts: job.attempts,
-      nextAttemptAt: null,
-      lastError: job.lastError,
-      finishedAt: null,
-      throttles: job.throttles,
-    };
-  }
-
   /** A delivery's state change, with `also` in the same write, committed; false when the service stops first. */
   private record(job: Job, change: Change, also: Statement[] = []): Promise<boolean> {
-    const statement = this.deliveries.update(job.id, { ...this.state(job), ...change });
+    const statement = this.deliveries.update(job.id, { ...stateOf(job), ...change });
     return persist(() => this.writer.write([...also, statement]), {
       signal: this.stopping.signal,
       onError: (error, tries) => {

@@ -3,12 +3,12 @@ import { ConfigService } from '@nestjs/config';
 import { DelayedError, Job, Queue, Worker } from 'bullmq';
 import type { AppConfig, ProcessRole } from '../../../config/app-config.js';
 import type { DeliveriesTable } from '../../store/database.js';
-import { type DeliveryChange, DeliveriesRepository } from '../../store/deliveries.repository.js';
+import { DeliveriesRepository } from '../../store/deliveries.repository.js';
 import { EventsRepository } from '../../store/events.repository.js';
 import { StoreWriter } from '../../store/store-writer.service.js';
 import { DeliveryQueue, QueuedDelivery, SubscriberBacklog } from '../delivery-queue.js';
 import { fromRow } from '../delivery-rows.js';
-import { DeliveryRunner } from '../delivery-runner.js';
+import { DeliveryRunner, handedBack } from '../delivery-runner.js';
 import { orderingOf } from '../ordering.js';
 import { describe } from '../retry-policy.js';
 import { SubscriberRegistry } from '../subscriber-registry.service.js';
@@ -24,16 +24,6 @@ const ADD_TIMEOUT_MS = 2000;
 const ORDER_WAIT_MS = 200;
 /** Workers get this long to finish or hand back what runs at a stop. */
 const STOP_MS = 5000;
-
-/** A claimed delivery handed back unrun: pending and due now, its attempt not counted. */
-const unclaimed = (row: DeliveriesTable): DeliveryChange => ({
-  status: 'pending',
-  attempts: row.attempts - 1,
-  nextAttemptAt: null,
-  lastError: row.last_error,
-  finishedAt: null,
-  throttles: row.throttles,
-});
 
 /** BullMQ queue names may not hold ':'; subscriber ids hold letters, digits, '.', '_' and '-'. */
 const queueName = (subscriberId: string) => `deliveries.${subscriberId.replaceAll(':', '_')}`;
@@ -251,7 +241,7 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
     // the sweep would take it back, after LOCK_MS and more, counted as interrupted.
     if (this.runner.signal.aborted) {
       await this.writer
-        .write([this.deliveries.update(claimed.id, unclaimed(claimed))])
+        .write([this.deliveries.update(claimed.id, handedBack(fromRow(claimed), claimed.attempts))])
         .catch(() => undefined);
       return this.later(job, token, Date.now());
     }

@@ -110,5 +110,6 @@ function prettyStream(output: DestinationStream): DestinationStream | undefined 
   return pretty({ singleLine: true, colorize: false, ignore: 'pid,hostname', destination: output });
 }
 
-const isWebhook = (req: IncomingMessage & { originalUrl?: string }): boolean =>
+/** A request to the webhook route's path: the request log leaves it to the event and rejection logs. */
+export const isWebhook = (req: IncomingMessage & { originalUrl?: string }): boolean =>
   (req.originalUrl ?? req.url ?? '').startsWith('/webhooks/');

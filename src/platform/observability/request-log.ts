@@ -3,10 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { ExpressAdapter } from '@nestjs/platform-express';
 import { PinoLogger } from 'nestjs-pino';
 import { pinoHttp } from 'pino-http';
-import { requestLogOptions } from './http-log.options.js';
-
-/** The webhook route: its requests are not logged here (see RequestLog). */
-const WEBHOOK = /^\/webhooks\/[^/?#]+\/?(?:[?#]|$)/;
+import { isWebhook, requestLogOptions } from './http-log.options.js';
 
 /**
  * pino-http on the application's one logger, without nestjs-pino's request-scoped context:
@@ -32,7 +29,7 @@ export class RequestLog implements OnApplicationBootstrap {
     if (!adapter) return;
     const log = pinoHttp({ ...requestLogOptions(), logger: PinoLogger.root });
     adapter.setOnRequestHook((req, res, done) => {
-      if (req.method === 'POST' && WEBHOOK.test(req.url)) return done();
+      if (req.method === 'POST' && isWebhook(req)) return done();
       log(req, res, done);
     });
   }

@@ -13,6 +13,7 @@ import { EventCache } from './event-cache.js';
 import { InProcessDeliveryQueue } from './in-process-delivery-queue.js';
 import { ModuleStore } from './module-store.service.js';
 import { BullmqDeliveryQueue } from './queue/bullmq-delivery-queue.js';
+import { DeliveryJobHandler } from './queue/delivery-job-handler.js';
 import { DeliverySweep } from './queue/delivery-sweep.service.js';
 import { SubscriberRegistry } from './subscriber-registry.service.js';
 
@@ -30,6 +31,7 @@ import { SubscriberRegistry } from './subscriber-registry.service.js';
     DeliveryRunner,
     DeliveryRecovery,
     InProcessDeliveryQueue,
+    DeliveryJobHandler,
     BullmqDeliveryQueue,
     // BullMQ on Redis when REDIS_URL is set; otherwise lanes in this process's memory.
     {

@@ -1,18 +1,14 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DelayedError, Job, Queue, Worker } from 'bullmq';
+import { Job, Queue, Worker } from 'bullmq';
 import type { AppConfig, ProcessRole } from '../../../config/app-config.js';
-import type { DeliveriesTable } from '../../store/database.js';
 import { DeliveriesRepository } from '../../store/deliveries.repository.js';
-import { EventsRepository } from '../../store/events.repository.js';
-import { StoreWriter } from '../../store/store-writer.service.js';
-import { DeliveryQueue, QueuedDelivery, SubscriberBacklog } from '../delivery-queue.js';
-import { fromRow } from '../delivery-rows.js';
-import { DeliveryRunner, handedBack } from '../delivery-runner.js';
-import { orderingOf } from '../ordering.js';
+import { DeliveryQueue, SubscriberBacklog } from '../delivery-queue.js';
+import { DeliveryRunner } from '../delivery-runner.js';
 import { describe } from '../retry-policy.js';
 import { SubscriberRegistry } from '../subscriber-registry.service.js';
 import type { SubscriberDefinition } from '../subscriber.js';
+import { DeliveryJobHandler, dueAt, type QueuedRow } from './delivery-job-handler.js';
 
 /** Redis keys of Switchyard's queues start with this. */
 const PREFIX = 'switchyard';
@@ -20,8 +16,6 @@ const PREFIX = 'switchyard';
 export const LOCK_MS = 15_000;
 /** An add that Redis has not answered within this counts as failed; the sweep adds it later. */
 const ADD_TIMEOUT_MS = 2000;
-/** An ordered delivery whose older events are not classified yet looks again after this. */
-const ORDER_WAIT_MS = 200;
 /** Workers get this long to finish or hand back what runs at a stop. */
 const STOP_MS = 5000;
 
@@ -31,8 +25,8 @@ const queueName = (subscriberId: string) => `deliveries.${subscriberId.replaceAl
 /**
  * The delivery queue on BullMQ/Redis (REDIS_URL): one queue per subscriber, the delivery id
  * as job id, so adding a delivery twice is harmless. The store stays the record of each
- * delivery's state: a worker claims the row before it runs it (a job seen twice runs once),
- * commits the outcome, and re-queues a failed one with its delay. Of an ordered
+ * delivery's state: DeliveryJobHandler claims the row before it runs it (a job seen twice runs
+ * once), commits the outcome, and re-queues a failed one with its delay. Of an ordered
  * (subscriber, key) only the oldest unfinished delivery is on the queue; committing its
  * outcome puts the next one there. What a crash or an outage left off the queue, DeliverySweep
  * puts back.
@@ -51,9 +45,8 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
   constructor(
     private readonly registry: SubscriberRegistry,
     private readonly deliveries: DeliveriesRepository,
-    private readonly stored: EventsRepository,
-    private readonly writer: StoreWriter,
     private readonly runner: DeliveryRunner,
+    private readonly jobs: DeliveryJobHandler,
     config: ConfigService<AppConfig, true>,
   ) {
     super();
@@ -217,52 +210,10 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
     return queue;
   }
 
-  /** One job: the delivery it names, if it is still to run and its turn has come. */
+  /** One job; when it finishes an ordered delivery, the next of its key goes on the queue. */
   private async process(subscriber: SubscriberDefinition, job: Job, token?: string): Promise<void> {
-    const row = await this.deliveries.get(job.id!);
-    if (!row || (row.status !== 'pending' && row.status !== 'failed')) return;
-    if (dueAt(row) > Date.now()) return this.later(job, token, dueAt(row));
-    if (row.order_key !== null) {
-      // An older event may still become a delivery of this key; classification takes ms.
-      if (await this.stored.unclassifiedBefore(row.event_id))
-        return this.later(job, token, Date.now() + ORDER_WAIT_MS);
-      const hold = orderingOf(subscriber)?.onDead === 'hold';
-      // Its turn comes when the older one finishes: that puts it on the queue again.
-      if ((await this.deliveries.olderOfKey({ ...row, order_key: row.order_key }, hold, 1)).length) return;
-    }
-    // Stopping: not claimed, so another worker takes it at once.
-    if (this.runner.signal.aborted) return this.later(job, token, Date.now());
-    const [claimed] = (
-      await this.writer.write([this.deliveries.claimForRun(row.id)])
-    )[0] as DeliveriesTable[];
-    if (!claimed) return;
-    // A stop came while the claim was being written: the runner will not run it, so it goes
-    // back unclaimed (no attempt counted) for another worker to run now. Left running, only
-    // the sweep would take it back, after LOCK_MS and more, counted as interrupted.
-    if (this.runner.signal.aborted) {
-      await this.writer
-        .write([this.deliveries.update(claimed.id, handedBack(fromRow(claimed), claimed.attempts))])
-        .catch(() => undefined);
-      return this.later(job, token, Date.now());
-    }
-    // The claim is the running mark (attempts counted): the runner need not wait for its own.
-    const settled = await this.runner.attempt({
-      ...fromRow(claimed),
-      attempts: claimed.attempts - 1,
-      fresh: true,
-    });
-    // Undefined: cut off by the stop (handed back as pending) or not recorded (the sweep's).
-    if (!settled) return this.runner.signal.aborted ? this.later(job, token, Date.now()) : undefined;
-    if (settled.status === 'failed') return this.later(job, token, settled.retryAt);
-    if (claimed.order_key === null) return;
-    const next = await this.deliveries.head(subscriber.id, claimed.order_key);
-    if (next && next.status !== 'running') await this.dispatch([next]);
-  }
-
-  /** Back on the queue, delayed until `at`, under the same job id. */
-  private async later(job: Job, token: string | undefined, at: number): Promise<never> {
-    await job.moveToDelayed(at, token);
-    throw new DelayedError();
+    const next = await this.jobs.handle(subscriber, job, token);
+    if (next) await this.dispatch([next]);
   }
 
   private warnedAt = 0;
@@ -287,15 +238,6 @@ export class BullmqDeliveryQueue extends DeliveryQueue implements BeforeApplicat
     this.logger.log('Redis is reachable again');
   }
 }
-
-/** What putting a delivery on the queue needs of its row. */
-type QueuedRow = Pick<
-  QueuedDelivery,
-  'id' | 'event_id' | 'subscriber_id' | 'order_key' | 'status' | 'next_attempt_at'
->;
-
-const dueAt = (row: Pick<DeliveriesTable, 'status' | 'next_attempt_at'>): number =>
-  row.status === 'failed' && row.next_attempt_at ? Date.parse(row.next_attempt_at) : 0;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,16 +1,13 @@
 import { jest } from '@jest/globals';
-import type { ConfigService } from '@nestjs/config';
 import { DelayedError, type Job } from 'bullmq';
-import type { AppConfig } from '../../../config/app-config.js';
 import type { DeliveriesTable } from '../../store/database.js';
 import type { DeliveriesRepository, DeliveryChange } from '../../store/deliveries.repository.js';
 import type { EventsRepository } from '../../store/events.repository.js';
 import type { Statement } from '../../store/statement-runner.js';
 import type { StoreWriter } from '../../store/store-writer.service.js';
 import type { DeliveryRunner } from '../delivery-runner.js';
-import type { SubscriberRegistry } from '../subscriber-registry.service.js';
 import type { SubscriberDefinition } from '../subscriber.js';
-import { BullmqDeliveryQueue } from './bullmq-delivery-queue.js';
+import { DeliveryJobHandler } from './delivery-job-handler.js';
 
 const pending: DeliveriesTable = {
   id: 'd1',
@@ -30,7 +27,7 @@ const pending: DeliveriesTable = {
 };
 
 /**
- * A worker process's queue with its store and runner faked: the store answers the claim of
+ * A worker's job handler with its store and runner faked: the store answers the claim of
  * `pending`, and `duringClaim` runs while that claim is being committed.
  */
 function setup(duringClaim: () => void) {
@@ -55,34 +52,19 @@ function setup(duringClaim: () => void) {
       return Promise.resolve([[{ ...pending, status: 'running', attempts: pending.attempts + 1 }]]);
     },
   };
-  const config = {
-    get: (key: string) =>
-      ({
-        queue: { redisUrl: 'redis://127.0.0.1:1' },
-        server: { role: 'worker' },
-        delivery: { concurrency: 1 },
-      })[key],
-  };
-  const queue = new BullmqDeliveryQueue(
-    { all: () => new Map() } as unknown as SubscriberRegistry,
+  const handler = new DeliveryJobHandler(
     deliveries as unknown as DeliveriesRepository,
     {} as EventsRepository,
     writer as unknown as StoreWriter,
     runner as unknown as DeliveryRunner,
-    config as unknown as ConfigService<AppConfig, true>,
   );
   const job = { id: pending.id, moveToDelayed: jest.fn(() => Promise.resolve()) };
-  // The worker's processor for one job (private: BullMQ calls it).
   const process = () =>
-    (
-      queue as unknown as {
-        process(s: SubscriberDefinition, j: Job, token?: string): Promise<void>;
-      }
-    ).process({ id: pending.subscriber_id } as SubscriberDefinition, job as unknown as Job, 'token');
+    handler.handle({ id: pending.subscriber_id } as SubscriberDefinition, job as unknown as Job, 'token');
   return { runner, written, job, process };
 }
 
-describe('BullmqDeliveryQueue, a worker stopping', () => {
+describe('DeliveryJobHandler, a worker stopping', () => {
   it('hands back a delivery it claimed as the stop came: pending again, no attempt counted, queued for another worker', async () => {
     let stop = () => undefined as void;
     const { runner, written, job, process } = setup(() => stop());

@@ -11,7 +11,4 @@ export default {
   },
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   testTimeout: 30000,
-  // A suite that leaves a timer or connection behind must not hang CI after every test has
-  // reported; such leaks are bugs to fix, but not at the price of a run that never ends.
-  forceExit: true,
 };

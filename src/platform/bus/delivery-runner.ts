@@ -27,11 +27,6 @@ type Change = {
   finishedAt?: string | null;
 };
 
-/**
- * One attempt of one delivery: the running mark, the handler with its timeout, the outcome
- * turned into a verdict (retry-policy.ts), committed with the attempt's history row, and
- * announced. Every write is retried until the store takes it, or the service stops.
- */
 /** What a delivery's row keeps of its job through a change of state. */
 const stateOf = (job: Job) => ({
   attempts: job.attempts,
@@ -51,6 +46,11 @@ export const handedBack = (job: Job, attempt: number): DeliveryChange => ({
   attempts: attempt - 1,
 });
 
+/**
+ * One attempt of one delivery: the running mark, the handler with its timeout, the outcome
+ * turned into a verdict (retry-policy.ts), committed with the attempt's history row, and
+ * announced. Every write is retried until the store takes it, or the service stops.
+ */
 @Injectable()
 export class DeliveryRunner {
   private readonly logger = new Logger('Delivery');
